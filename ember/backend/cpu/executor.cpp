@@ -1,0 +1,79 @@
+// CPU streams: one worker thread per stream runs its tasks in order (DESIGN.md section 1).
+// The worker starts on the first submission and lives as long as the process (streams are
+// never destroyed, see Note [Stream registry]). Queues are bounded: submit blocks while a
+// stream has kMaxQueued tasks waiting, which bounds the width of work in flight.
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "ember/core/backend.h"
+#include "ember/core/errors.h"
+
+namespace ember::backend {
+namespace {
+
+constexpr size_t kMaxQueued = 4096;
+
+class CpuExecutor final : public detail::StreamExecutor {
+ public:
+  void submit(detail::Task task) override {
+    std::unique_lock lock(mutex_);
+    if (!on_worker_thread()) {
+      has_space_.wait(lock, [&] { return queue_.size() < kMaxQueued; });
+    }
+    queue_.push_back(std::move(task));
+    ++pending_;
+    if (!worker_.joinable()) {
+      worker_ = std::thread([this] { loop(); });
+      worker_id_ = worker_.get_id();
+    }
+    has_work_.notify_one();
+  }
+
+  void wait_idle() override {
+    std::unique_lock lock(mutex_);
+    EMBER_INTERNAL_ASSERT(std::this_thread::get_id() != worker_id_,
+                          "a CPU stream waited on itself from its own worker");
+    idle_.wait(lock, [&] { return pending_ == 0; });
+  }
+
+  bool on_worker_thread() const override { return std::this_thread::get_id() == worker_id_; }
+
+ private:
+  void loop() {
+    for (;;) {
+      detail::Task task;
+      {
+        std::unique_lock lock(mutex_);
+        has_work_.wait(lock, [&] { return !queue_.empty(); });
+        task = std::move(queue_.front());
+        queue_.pop_front();
+        has_space_.notify_one();
+      }
+      task();           // tasks never throw: run_node stores errors (G6)
+      task = nullptr;   // release what the task held before reporting it done
+      {
+        std::lock_guard lock(mutex_);
+        if (--pending_ == 0) idle_.notify_all();
+      }
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable has_work_;
+  std::condition_variable has_space_;
+  std::condition_variable idle_;
+  std::deque<detail::Task> queue_;
+  size_t pending_ = 0;  // queued or running
+  std::thread worker_;
+  std::thread::id worker_id_;
+};
+
+}  // namespace
+
+std::unique_ptr<detail::StreamExecutor> make_cpu_executor(int /*stream_index*/) {
+  return std::make_unique<CpuExecutor>();
+}
+
+}  // namespace ember::backend

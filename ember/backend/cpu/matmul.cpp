@@ -1,0 +1,118 @@
+// Matmul through the BLAS (OpenBLAS): sgemm, dgemm and cgemm per batch element; 16-bit
+// floats go through float32 buffers. Matrices whose last two dims are neither row- nor
+// column-contiguous are copied first; broadcast batch dims use stride 0 and cost nothing.
+#include <cblas.h>
+
+#include <cstring>
+#include <vector>
+
+#include "ember/backend/cpu/strided.h"
+#include "ember/core/dispatch.h"
+#include "ember/core/primitives/matmul.h"
+
+namespace ember {
+namespace {
+
+// A matrix operand as BLAS sees it: leading dimension and whether it is transposed.
+struct Operand {
+  array source;
+  CBLAS_TRANSPOSE transpose = CblasNoTrans;
+  int64_t leading = 0;
+};
+
+Operand blas_operand(const array& a, array& scratch_holder) {
+  const int nd = a.ndim();
+  const int64_t rows = a.shape(-2), cols = a.shape(-1);
+  const int64_t row_stride = a.strides()[nd - 2], col_stride = a.strides()[nd - 1];
+  if (col_stride == 1 && (row_stride >= std::max<int64_t>(cols, 1) || rows == 1)) {
+    return {a, CblasNoTrans, std::max<int64_t>(rows == 1 ? cols : row_stride, 1)};
+  }
+  if (row_stride == 1 && (col_stride >= std::max<int64_t>(rows, 1) || cols == 1)) {
+    return {a, CblasTrans, std::max<int64_t>(cols == 1 ? rows : col_stride, 1)};
+  }
+  // Neither layout: make a row-contiguous copy whose batch strides follow its own shape.
+  scratch_holder = array(Shape(a.shape()), a.dtype(), nullptr, {});
+  cpu::copy_to_new(a, scratch_holder);
+  return {scratch_holder, CblasNoTrans, std::max<int64_t>(cols, 1)};
+}
+
+template <class T>
+void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, const T* a, int lda,
+          const T* b, int ldb, T* c, int ldc) {
+  if constexpr (std::is_same_v<T, float>) {
+    cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc);
+  } else if constexpr (std::is_same_v<T, double>) {
+    cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, 1.0, a, lda, b, ldb, 0.0, c, ldc);
+  } else {
+    const complex64_t one(1.0f, 0.0f), zero(0.0f, 0.0f);
+    cblas_cgemm(CblasRowMajor, ta, tb, m, n, k, &one, a, lda, b, ldb, &zero, c, ldc);
+  }
+}
+
+// 16-bit floats: widen one matrix to a dense float32 buffer.
+template <class T>
+void widen(const T* src, int rows, int cols, int64_t ld, CBLAS_TRANSPOSE t, float* dst) {
+  for (int i = 0; i < rows; ++i) {
+    for (int j = 0; j < cols; ++j) {
+      dst[i * cols + j] = static_cast<float>(t == CblasNoTrans ? src[i * ld + j] : src[j * ld + i]);
+    }
+  }
+}
+
+}  // namespace
+
+void Matmul::eval_cpu(const std::vector<array>& inputs, array& out) {
+  cpu::allocate_output(out);
+  array a_scratch = inputs[0], b_scratch = inputs[1];
+  const Operand a = blas_operand(inputs[0], a_scratch);
+  const Operand b = blas_operand(inputs[1], b_scratch);
+  const int m = out.shape(-2), n = out.shape(-1), k = inputs[0].shape(-1);
+  const int nd = out.ndim();
+  Shape batch(out.shape().begin(), out.shape().end() - 2);
+  Strides a_batch(a.source.strides().begin(), a.source.strides().end() - 2);
+  Strides b_batch(b.source.strides().begin(), b.source.strides().end() - 2);
+  Strides out_batch(out.strides().begin(), out.strides().end() - 2);
+  (void)nd;
+  dispatch_all_types(out.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if constexpr (!is_inexact(storage_dtype_of<T>())) {
+      throw RuntimeError(detail::concat("internal error: matmul on ", out.dtype()));
+    } else {
+      const T* a_data = static_cast<const T*>(a.source.raw_data());
+      const T* b_data = static_cast<const T*>(b.source.raw_data());
+      T* c_data = static_cast<T*>(out.raw_data());
+      if (m == 0 || n == 0) return;
+      std::vector<float> wa, wb, wc;
+      if constexpr (HalfFloat<T>) {
+        wa.resize(size_t(m) * k);
+        wb.resize(size_t(k) * n);
+        wc.resize(size_t(m) * n);
+      }
+      auto one = [&](const std::array<int64_t, 3>& o) {
+        const T* pa = a_data + o[0];
+        const T* pb = b_data + o[1];
+        T* pc = c_data + o[2];
+        if (k == 0) {
+          for (int64_t i = 0; i < int64_t(m) * n; ++i) pc[i] = T(0);
+          return;
+        }
+        if constexpr (HalfFloat<T>) {
+          widen(pa, m, k, a.leading, a.transpose, wa.data());
+          widen(pb, k, n, b.leading, b.transpose, wb.data());
+          gemm<float>(CblasNoTrans, CblasNoTrans, m, n, k, wa.data(), k, wb.data(), n, wc.data(), n);
+          for (size_t i = 0; i < wc.size(); ++i) pc[i] = static_cast<T>(wc[i]);
+        } else {
+          gemm<T>(a.transpose, b.transpose, m, n, k, pa, static_cast<int>(a.leading), pb,
+                  static_cast<int>(b.leading), pc, n);
+        }
+      };
+      if (batch.empty()) {
+        one({0, 0, 0});
+      } else {
+        cpu::for_each_strided<3>(batch, {a_batch, b_batch, out_batch}, one);
+      }
+    }
+  });
+}
+
+}  // namespace ember

@@ -1,0 +1,51 @@
+#include "ember/core/config.h"
+
+#include <cstdlib>
+
+#include "ember/core/errors.h"
+
+namespace ember::config {
+namespace {
+
+constexpr EnvironmentVariable kVariables[] = {
+    {"EMBER_MAX_GRAPH_DEPTH", "10000",
+     "Unevaluated depth at which building an op first evaluates its inputs (G3); 0 = off."},
+    {"EMBER_POISON_FREED", "0",
+     "1 = fill freed device blocks with 0xFF bytes, so reads of freed memory give NaN (G1)."},
+    {"EMBER_CPU_MEMORY_LIMIT", "physical memory",
+     "Initial hard limit in bytes on active CPU memory (G4); set_memory_limit overrides it."},
+};
+
+int64_t parse_int(const char* name, const char* text) {
+  char* end = nullptr;
+  const long long value = std::strtoll(text, &end, 10);
+  EMBER_CHECK(end != text && *end == '\0' && value >= 0, ValueError, "[config] ", name,
+              "='", text, "' is not a non-negative integer");
+  return value;
+}
+
+}  // namespace
+
+std::span<const EnvironmentVariable> environment_variables() { return kVariables; }
+
+std::string env_or(const char* name, const std::string& fallback) {
+  const char* value = std::getenv(name);
+  return value ? std::string(value) : fallback;
+}
+
+int64_t max_graph_depth_from_environment() {
+  const char* value = std::getenv("EMBER_MAX_GRAPH_DEPTH");
+  return value ? parse_int("EMBER_MAX_GRAPH_DEPTH", value) : 10000;
+}
+
+bool poison_freed_memory() {
+  const char* value = std::getenv("EMBER_POISON_FREED");
+  return value && parse_int("EMBER_POISON_FREED", value) != 0;
+}
+
+int64_t cpu_memory_limit_from_environment() {
+  const char* value = std::getenv("EMBER_CPU_MEMORY_LIMIT");
+  return value ? parse_int("EMBER_CPU_MEMORY_LIMIT", value) : -1;
+}
+
+}  // namespace ember::config

@@ -1,0 +1,31 @@
+// The one registry of environment variables ember reads (CONVENTIONS.md: no behaviour
+// hidden in environment variables without one documented registry). docs/environment.md
+// lists the same table; `ember doctor` prints the values in force.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+namespace ember::config {
+
+struct EnvironmentVariable {
+  const char* name;
+  const char* default_value;
+  const char* description;
+};
+
+/// Every variable ember reads, with its default and meaning.
+std::span<const EnvironmentVariable> environment_variables();
+
+/// EMBER_MAX_GRAPH_DEPTH: the initial graph-depth guard (G3); 0 turns it off.
+int64_t max_graph_depth_from_environment();
+/// EMBER_POISON_FREED: fill freed blocks with 0xFF so use-after-free shows up as NaN (G1).
+bool poison_freed_memory();
+/// EMBER_CPU_ALLOCATOR_LIMIT: optional hard memory limit of the CPU in bytes.
+int64_t cpu_memory_limit_from_environment();
+
+/// The value of `name` in the environment, or `fallback`.
+std::string env_or(const char* name, const std::string& fallback);
+
+}  // namespace ember::config

@@ -1,0 +1,46 @@
+// The contract between the core's scheduler and a backend's stream (internal).
+//
+//   auto& queue = detail::executor(stream);
+//   queue.submit([node] { run(node); });     // tasks of one stream run in order
+//   queue.synchronize();                     // every task submitted before has finished
+//
+// Backends create executors (backend.h); the core keeps one per stream, for ever.
+#pragma once
+
+#include <exception>
+#include <functional>
+#include <mutex>
+
+#include "ember/core/stream.h"
+
+namespace ember::detail {
+
+using Task = std::function<void()>;
+
+class StreamExecutor {
+ public:
+  virtual ~StreamExecutor() = default;
+  /// Queues `task` after everything submitted before. Never throws for a task's failure:
+  /// tasks catch their own errors and report them with record_error().
+  virtual void submit(Task task) = 0;
+  /// Blocks until every task submitted before this call has finished.
+  virtual void wait_idle() = 0;
+  /// Whether the calling thread is this executor's worker (such calls must not block on it).
+  virtual bool on_worker_thread() const = 0;
+
+  /// Stores the first error raised by work on this stream since the last take_error().
+  void record_error(std::exception_ptr error);
+  /// Returns and clears the stored error (null if none).
+  std::exception_ptr take_error();
+  /// Clears the stored error if it is `error` (it has been reported another way).
+  void clear_error_if(const std::exception_ptr& error);
+
+ private:
+  std::mutex error_mutex_;
+  std::exception_ptr error_;
+};
+
+/// The executor behind `stream`; valid for the life of the process.
+StreamExecutor& executor(const Stream& stream);
+
+}  // namespace ember::detail

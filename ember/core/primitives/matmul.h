@@ -1,0 +1,19 @@
+// Batched matrix product of two arrays of rank >= 2 with equal (broadcast) batch dims.
+#pragma once
+
+#include "ember/core/primitive.h"
+
+namespace ember {
+
+class Matmul : public UnaryPrimitive {
+ public:
+  explicit Matmul(Stream stream) : UnaryPrimitive(stream) {}
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  void eval_gpu(const std::vector<array>& inputs, array& out) override;
+  const char* name() const override { return "Matmul"; }
+  bool is_equivalent(const Primitive& other) const override {
+    return dynamic_cast<const Matmul*>(&other) != nullptr;
+  }
+};
+
+}  // namespace ember
