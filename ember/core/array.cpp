@@ -40,9 +40,17 @@ void Output::release_storage() {
 
 // ---- Node ----
 
+namespace {
+std::atomic<int64_t> g_live_nodes{0};
+}
+
+int64_t live_node_count() { return g_live_nodes.load(std::memory_order_relaxed); }
+
 Node::Node(std::shared_ptr<Primitive> primitive, std::vector<array> inputs,
            std::vector<Output> outputs)
-    : primitive(std::move(primitive)), inputs(std::move(inputs)), outputs(std::move(outputs)) {}
+    : primitive(std::move(primitive)), inputs(std::move(inputs)), outputs(std::move(outputs)) {
+  g_live_nodes.fetch_add(1, std::memory_order_relaxed);
+}
 
 // Note [Iterative destruction] (G3)
 // Dropping the last handle of a long unevaluated chain would destroy node after node
@@ -53,6 +61,7 @@ thread_local std::vector<array>* t_drain = nullptr;
 }
 
 Node::~Node() {
+  g_live_nodes.fetch_sub(1, std::memory_order_relaxed);
   outputs.clear();  // release storage (and maybe compact views) before inputs go
   if (inputs.empty()) return;
   if (t_drain != nullptr) {
@@ -136,7 +145,10 @@ uint32_t depth_for(std::vector<array>& inputs) {
   }
   const int64_t limit = get_max_graph_depth();
   if (limit > 0 && depth >= limit && detail::depth_guard_active()) {
-    async_eval(inputs);
+    // Evaluate and wait, so the unevaluated graph never exceeds the limit by more than one
+    // round. Errors stay on the nodes and streams: they surface at the next eval or read,
+    // not while an op is being built (G6).
+    detail::eval_and_wait_quietly(inputs);
     return 1;
   }
   return depth + 1;
@@ -255,6 +267,12 @@ void array::copy_shared_buffer(const array& source, Strides strides, int64_t ele
   const int64_t itemsize = static_cast<int64_t>(size_of(out.dtype));
   const Span span = reachable_span(out.shape, strides);
   const int64_t reach = size() == 0 ? 0 : (span.high - span.low + 1) * itemsize;
+  if (reach == static_cast<int64_t>(storage->size()) && !storage->is_external()) {
+    // A view of all of its storage (a reshape, a full transpose) needs every byte: it
+    // counts as an owner, so the storage is never compacted away from under it.
+    set_data(std::move(storage), std::move(strides), source.offset() + element_offset * itemsize);
+    return;
+  }
   storage->add_view(node_, index_, reach);
   {
     std::lock_guard lock(node_->data_lock);
@@ -310,24 +328,28 @@ void print_element(std::ostream& os, const T& value) {
   }
 }
 
+// MLX's layout: rows of an axis separated by ",\n" and 7 + axis spaces; an axis longer
+// than 6 shows its first and last 3 entries around "...".
 template <class T>
 void print_recursive(std::ostream& os, const T* data, const Shape& shape, const Strides& strides,
-                     int dim, int indent) {
+                     int dim) {
+  constexpr int32_t kEdge = 3;
+  const bool innermost = dim + 1 == static_cast<int>(shape.size());
+  const std::string separator = innermost ? ", " : ",\n" + std::string(7 + dim, ' ');
+  const int32_t n = shape[dim];
+  const bool summarize = n > 2 * kEdge;
   os << "[";
-  for (int32_t i = 0; i < shape[dim]; ++i) {
-    if (i > 0) {
-      os << ",";
-      if (dim + 1 == static_cast<int>(shape.size())) {
-        os << " ";
-      } else {
-        os << std::string(shape.size() - dim - 1, '\n') << std::string(indent + 1, ' ');
-      }
+  for (int32_t i = 0; i < n; ++i) {
+    if (summarize && i == kEdge) {
+      os << separator << "...";
+      i = n - kEdge;
     }
+    if (i > 0) os << separator;
     const T* element = data + i * strides[dim];
-    if (dim + 1 == static_cast<int>(shape.size())) {
+    if (innermost) {
       print_element(os, *element);
     } else {
-      print_recursive(os, element, shape, strides, dim + 1, indent + 1);
+      print_recursive(os, element, shape, strides, dim + 1);
     }
   }
   os << "]";
@@ -344,7 +366,7 @@ std::ostream& operator<<(std::ostream& os, const array& a) {
     if (a.ndim() == 0) {
       print_element(os, *data);
     } else {
-      print_recursive(os, data, a.shape(), evaluated.strides(), 0, 6);
+      print_recursive(os, data, a.shape(), evaluated.strides(), 0);
     }
   });
   return os << ", dtype=" << a.dtype() << ")";

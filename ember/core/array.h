@@ -154,24 +154,23 @@ array::array(T value, Dtype dtype) {
 template <std::input_iterator It>
 array::array(It data, const Shape& shape, Dtype dtype) {
   using T = typename std::iterator_traits<It>::value_type;
-  std::vector<T> values(shape_size(shape));
-  for (auto& v : values) v = *data++;
-  init_from_host(values.data(), storage_dtype_of<T>(), values.size(), shape, dtype);
+  const size_t count = shape_size(shape);
+  std::unique_ptr<T[]> values(new T[count]);  // not std::vector: vector<bool> has no data()
+  for (size_t i = 0; i < count; ++i) values[i] = *data++;
+  init_from_host(values.get(), storage_dtype_of<T>(), count, shape, dtype);
 }
 
 template <class T>
 array::array(std::initializer_list<T> data, Dtype dtype) {
-  std::vector<T> values(data);
-  init_from_host(values.data(), storage_dtype_of<T>(), values.size(),
-                 {static_cast<int32_t>(values.size())}, dtype);
+  init_from_host(data.begin(), storage_dtype_of<T>(), data.size(),
+                 {static_cast<int32_t>(data.size())}, dtype);
 }
 
 template <class T>
 array::array(std::initializer_list<T> data, const Shape& shape, Dtype dtype) {
   EMBER_CHECK(data.size() == shape_size(shape), ValueError, "[array] ", data.size(),
               " values cannot fill shape ", shape_to_string(shape));
-  std::vector<T> values(data);
-  init_from_host(values.data(), storage_dtype_of<T>(), values.size(), shape, dtype);
+  init_from_host(data.begin(), storage_dtype_of<T>(), data.size(), shape, dtype);
 }
 
 template <class T>

@@ -65,9 +65,9 @@ void run_node(const std::shared_ptr<detail::Node>& node) noexcept {
       for (auto& out : node->outputs) out.release_storage();
     }
   }
-  const Stream stream = primitive.stream();
+  // Record before publishing, so that a waiter that sees the failure can clear it (G6).
+  if (failure) detail::executor(primitive.stream()).record_error(failure);
   node->finish(failure);
-  if (failure) detail::executor(stream).record_error(failure);
 }
 
 // Claims and submits every unscheduled node that `outputs` depend on, inputs first.
@@ -99,7 +99,11 @@ void schedule(const std::vector<array>& outputs) {
   }
   for (auto& node : tape) {
     auto& queue = detail::executor(node->primitive->stream());
-    queue.submit([node = std::move(node)] { run_node(node); });
+    // Every submission happens under g_schedule_mutex, so the next ticket is known.
+    node->executor = &queue;
+    node->ticket = queue.submitted() + 1;
+    [[maybe_unused]] const uint64_t ticket = queue.submit([node] { run_node(node); });
+    EMBER_INTERNAL_ASSERT(ticket == node->ticket, "stream tickets out of order");
   }
 }
 
@@ -117,6 +121,9 @@ void eval(std::vector<array> outputs) {
   for (const auto& output : outputs) {
     const auto& node = output.node();
     node->wait();
+    // Also wait until the task let go of the node and its inputs: memory it kept alive is
+    // then released by the time eval returns.
+    if (node->executor) node->executor->wait_retired(node->ticket);
     if (!failure && node->load_status() == detail::Status::failed) failure = node->error;
   }
   // Reported here, so not again at the next synchronize; other stored errors are (G6).
@@ -153,6 +160,10 @@ namespace detail {
 GraphDepthGuardOff::GraphDepthGuardOff() { ++t_depth_guard_off; }
 GraphDepthGuardOff::~GraphDepthGuardOff() { --t_depth_guard_off; }
 bool depth_guard_active() { return t_depth_guard_off == 0; }
+void eval_and_wait_quietly(const std::vector<array>& outputs) {
+  schedule(outputs);
+  for (const auto& output : outputs) output.node()->wait();
+}
 }  // namespace detail
 
 }  // namespace ember

@@ -49,6 +49,9 @@ class GraphDepthGuardOff {
 };
 /// Whether building an op on this thread may evaluate its inputs first.
 bool depth_guard_active();
+/// Evaluates `outputs` and waits, leaving any error on the nodes and streams (the depth
+/// guard uses it: an op under construction must not throw an earlier kernel's error).
+void eval_and_wait_quietly(const std::vector<array>& outputs);
 }  // namespace detail
 
 }  // namespace ember

@@ -9,6 +9,7 @@
 
 #include <exception>
 #include <functional>
+#include <cstdint>
 #include <mutex>
 
 #include "ember/core/stream.h"
@@ -20,11 +21,17 @@ using Task = std::function<void()>;
 class StreamExecutor {
  public:
   virtual ~StreamExecutor() = default;
-  /// Queues `task` after everything submitted before. Never throws for a task's failure:
-  /// tasks catch their own errors and report them with record_error().
-  virtual void submit(Task task) = 0;
+  /// Queues `task` after everything submitted before and returns its ticket (tickets count
+  /// submissions from 1). Never throws for a task's failure: tasks catch their own errors
+  /// and report them with record_error(). The scheduler submits under its own mutex.
+  virtual uint64_t submit(Task task) = 0;
+  /// Tickets handed out so far.
+  virtual uint64_t submitted() const = 0;
   /// Blocks until every task submitted before this call has finished.
   virtual void wait_idle() = 0;
+  /// Blocks until the task with `ticket` has finished and released what it held (so that
+  /// memory it kept alive is freed by the time the caller looks).
+  virtual void wait_retired(uint64_t ticket) = 0;
   /// Whether the calling thread is this executor's worker (such calls must not block on it).
   virtual bool on_worker_thread() const = 0;
 

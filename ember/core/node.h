@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "ember/core/array.h"
+#include "ember/core/executor.h"
 #include "ember/core/storage.h"
 
 namespace ember::detail {
@@ -72,8 +73,14 @@ struct Node {
   std::vector<Output> outputs;
   std::atomic<Status> status{Status::unscheduled};
   uint32_t depth = 0;  // longest unevaluated path below this node (G3)
+  // Set when scheduled: the stream's executor and this node's ticket on it.
+  StreamExecutor* executor = nullptr;
+  uint64_t ticket = 0;
   std::exception_ptr error;
   mutable SpinLock data_lock;  // guards outputs[i].storage/offset against compaction
 };
+
+/// Nodes alive in the process (for tests and memory reports of graph size, G3).
+int64_t live_node_count();
 
 }  // namespace ember::detail

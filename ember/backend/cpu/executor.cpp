@@ -2,6 +2,7 @@
 // The worker starts on the first submission and lives as long as the process (streams are
 // never destroyed, see Note [Stream registry]). Queues are bounded: submit blocks while a
 // stream has kMaxQueued tasks waiting, which bounds the width of work in flight.
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -17,18 +18,28 @@ constexpr size_t kMaxQueued = 4096;
 
 class CpuExecutor final : public detail::StreamExecutor {
  public:
-  void submit(detail::Task task) override {
+  uint64_t submit(detail::Task task) override {
     std::unique_lock lock(mutex_);
     if (!on_worker_thread()) {
       has_space_.wait(lock, [&] { return queue_.size() < kMaxQueued; });
     }
     queue_.push_back(std::move(task));
     ++pending_;
+    const uint64_t ticket = submitted_.fetch_add(1, std::memory_order_relaxed) + 1;
     if (!worker_.joinable()) {
       worker_ = std::thread([this] { loop(); });
       worker_id_ = worker_.get_id();
     }
     has_work_.notify_one();
+    return ticket;
+  }
+
+  uint64_t submitted() const override { return submitted_.load(std::memory_order_relaxed); }
+
+  void wait_retired(uint64_t ticket) override {
+    std::unique_lock lock(mutex_);
+    if (std::this_thread::get_id() == worker_id_) return;
+    idle_.wait(lock, [&] { return retired_ >= ticket; });
   }
 
   void wait_idle() override {
@@ -55,8 +66,10 @@ class CpuExecutor final : public detail::StreamExecutor {
       task = nullptr;   // release what the task held before reporting it done
       {
         std::lock_guard lock(mutex_);
-        if (--pending_ == 0) idle_.notify_all();
+        --pending_;
+        ++retired_;
       }
+      idle_.notify_all();
     }
   }
 
@@ -65,7 +78,9 @@ class CpuExecutor final : public detail::StreamExecutor {
   std::condition_variable has_space_;
   std::condition_variable idle_;
   std::deque<detail::Task> queue_;
-  size_t pending_ = 0;  // queued or running
+  size_t pending_ = 0;   // queued or running
+  uint64_t retired_ = 0;  // tasks finished and destroyed, in order
+  std::atomic<uint64_t> submitted_{0};
   std::thread worker_;
   std::thread::id worker_id_;
 };

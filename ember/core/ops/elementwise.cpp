@@ -30,7 +30,8 @@ array binary(const array& a, const array& b, Dtype dtype, const char* op, Stream
 
 array abs(const array& a, StreamOrDevice s) {
   if (a.dtype() == bool_ || is_unsigned(a.dtype())) return a;
-  return unary<Abs>(a, a.dtype() == complex64 ? float32 : a.dtype(), s);
+  if (a.dtype() == complex64) return astype(unary<Abs>(a, complex64, s), float32, s);
+  return unary<Abs>(a, a.dtype(), s);
 }
 
 array negative(const array& a, StreamOrDevice s) {

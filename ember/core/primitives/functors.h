@@ -49,9 +49,12 @@ struct Maximum {
       return (a.real() > b.real() || (a.real() == b.real() && a.imag() > b.imag())) ? a : b;
     } else if constexpr (std::is_integral_v<T>) {
       return a > b ? a : b;
-    } else {
+    } else if constexpr (HalfFloat<T>) {
       if (std::isnan(static_cast<float>(a))) return a;
       return static_cast<float>(a) > static_cast<float>(b) ? a : b;
+    } else {
+      if (std::isnan(a)) return a;
+      return a > b ? a : b;
     }
   }
 };
@@ -103,6 +106,8 @@ struct Abs {
       T out = x;
       out.bits &= 0x7fffu;
       return out;
+    } else if constexpr (std::is_floating_point_v<T>) {
+      return std::abs(x);  // clears the sign of -0 too
     } else {
       return static_cast<T>(x < T(0) ? -x : x);
     }
