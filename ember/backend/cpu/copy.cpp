@@ -1,5 +1,6 @@
 // Strided copies, with and without dtype conversion; the workhorse of AsType, Copy,
 // Concatenate and non-contiguous Reshape.
+#include <algorithm>
 #include <cstring>
 
 #include "ember/backend/cpu/strided.h"
@@ -10,12 +11,24 @@
 namespace ember::cpu {
 namespace {
 
+bool all_zero(const Strides& strides) {
+  for (auto s : strides) {
+    if (s != 0) return false;
+  }
+  return true;
+}
+
 template <class Word>
 void copy_words(const array& in, void* dst, const Strides& dst_strides) {
   const Word* src = static_cast<const Word*>(in.raw_data());
   Word* out = static_cast<Word*>(dst);
-  if (in.flags().row_contiguous && dst_strides == row_major_strides(in.shape())) {
+  const bool dense_out = dst_strides == row_major_strides(in.shape());
+  if (dense_out && in.flags().row_contiguous) {
     std::memcpy(out, src, in.nbytes());
+    return;
+  }
+  if (dense_out && all_zero(in.strides())) {  // a broadcast scalar (full, zeros, ones)
+    std::fill(out, out + in.size(), src[0]);
     return;
   }
   for_each_strided<2>(in.shape(), {in.strides(), dst_strides},

@@ -1,0 +1,20 @@
+# Installs ember from BINARY_DIR into a scratch prefix, then configures, builds and runs
+# examples/cmake_project against it with find_package(ember).
+set(prefix ${BINARY_DIR}/install-test/prefix)
+set(example ${BINARY_DIR}/install-test/example)
+file(REMOVE_RECURSE ${BINARY_DIR}/install-test)
+function(run)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE result OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT result EQUAL 0)
+    message(FATAL_ERROR "failed: ${ARGN}\n${out}\n${err}")
+  endif()
+  message("${out}")
+endfunction()
+run(${CMAKE_COMMAND} --install ${BINARY_DIR} --prefix ${prefix})
+run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/examples/cmake_project -B ${example} -G Ninja
+    -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_BUILD_TYPE=Release)
+run(${CMAKE_COMMAND} --build ${example})
+run(${example}/example)
+if(NOT EXISTS ${prefix}/include/ember/ember.h OR NOT EXISTS ${prefix}/bin/ember)
+  message(FATAL_ERROR "install is missing include/ember/ember.h or bin/ember")
+endif()

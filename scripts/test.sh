@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Builds and runs ember's whole CPU test suite (README's second command; .ci/run calls it):
+#   1. release preset: every C++ test (ctest), the install/find_package example included;
+#   2. asan preset (AddressSanitizer + UBSan): every CPU test again;
+#   3. tsan preset (ThreadSanitizer): every CPU test again;
+#   4. the libFuzzer targets, each for a bounded time (scripts/fuzz.sh).
+# GPU tests carry the label `cuda`; without a GPU they are skipped with a printed reason.
+# Usage: scripts/test.sh [--quick]   (--quick: release preset only)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=${EMBER_TEST_JOBS:-$(nproc)}
+quick=0
+[ "${1:-}" = "--quick" ] && quick=1
+
+run_preset() {
+  local preset=$1
+  echo "=== [$preset] configure and build"
+  cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset" -j "$jobs"
+  echo "=== [$preset] tests"
+  ctest --preset "$preset" -j "$jobs" --timeout 900
+}
+
+if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then
+  echo "note: a GPU is present; the GPU suite runs with scripts/gpu.sh"
+else
+  echo "note: no GPU here: tests labelled 'cuda' are skipped (run scripts/gpu.sh on a GPU machine)"
+fi
+
+run_preset release
+if [ "$quick" = 0 ]; then
+  run_preset asan
+  TSAN_OPTIONS="second_deadlock_stack=1 ${TSAN_OPTIONS:-}" run_preset tsan
+  scripts/fuzz.sh "${EMBER_FUZZ_SECONDS:-30}"
+fi
+echo "=== all test stages passed"
