@@ -9,6 +9,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=${EMBER_TEST_JOBS:-$(nproc)}
+# ccache (when installed) shares compiled objects between clones and presets.
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 quick=0
 [ "${1:-}" = "--quick" ] && quick=1
 

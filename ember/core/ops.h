@@ -6,6 +6,8 @@
 
 #include "ember/core/ops/creation.h"
 #include "ember/core/ops/elementwise.h"
+#include "ember/core/ops/indexing.h"
 #include "ember/core/ops/linalg.h"
 #include "ember/core/ops/reduce.h"
 #include "ember/core/ops/shape.h"
+#include "ember/core/ops/sort.h"
