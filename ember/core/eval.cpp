@@ -97,14 +97,26 @@ void schedule(const std::vector<array>& outputs) {
       }
     }
   }
+  // Runs of consecutive nodes on one stream go in one batch (one lock, one wake-up).
+  // Every submission happens under g_schedule_mutex, so tickets are known in advance.
+  std::vector<detail::Task> batch;
+  detail::StreamExecutor* batch_queue = nullptr;
+  auto flush = [&] {
+    if (batch.empty()) return;
+    batch_queue->submit_batch(std::move(batch));
+    batch.clear();
+  };
   for (auto& node : tape) {
-    auto& queue = detail::executor(node->primitive->stream());
-    // Every submission happens under g_schedule_mutex, so the next ticket is known.
-    node->executor = &queue;
-    node->ticket = queue.submitted() + 1;
-    [[maybe_unused]] const uint64_t ticket = queue.submit([node] { run_node(node); });
-    EMBER_INTERNAL_ASSERT(ticket == node->ticket, "stream tickets out of order");
+    auto* queue = &detail::executor(node->primitive->stream());
+    if (queue != batch_queue) {
+      flush();
+      batch_queue = queue;
+    }
+    node->executor = queue;
+    node->ticket = queue->submitted() + batch.size() + 1;
+    batch.push_back([node = std::move(node)] { run_node(node); });
   }
+  flush();
 }
 
 }  // namespace

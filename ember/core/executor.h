@@ -11,6 +11,7 @@
 #include <functional>
 #include <cstdint>
 #include <mutex>
+#include <vector>
 
 #include "ember/core/stream.h"
 
@@ -25,6 +26,8 @@ class StreamExecutor {
   /// submissions from 1). Never throws for a task's failure: tasks catch their own errors
   /// and report them with record_error(). The scheduler submits under its own mutex.
   virtual uint64_t submit(Task task) = 0;
+  /// Queues several tasks at once (one lock, one wake-up); returns the last ticket.
+  virtual uint64_t submit_batch(std::vector<Task> tasks) = 0;
   /// Tickets handed out so far.
   virtual uint64_t submitted() const = 0;
   /// Blocks until every task submitted before this call has finished.

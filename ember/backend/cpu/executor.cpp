@@ -19,19 +19,25 @@ constexpr size_t kMaxQueued = 4096;
 class CpuExecutor final : public detail::StreamExecutor {
  public:
   uint64_t submit(detail::Task task) override {
+    std::vector<detail::Task> one;
+    one.push_back(std::move(task));
+    return submit_batch(std::move(one));
+  }
+
+  uint64_t submit_batch(std::vector<detail::Task> tasks) override {
     std::unique_lock lock(mutex_);
-    if (!on_worker_thread()) {
-      has_space_.wait(lock, [&] { return queue_.size() < kMaxQueued; });
+    const bool from_worker = on_worker_thread();
+    for (auto& task : tasks) {
+      if (!from_worker && queue_.size() >= kMaxQueued) {
+        wake_worker_locked();
+        has_space_.wait(lock, [&] { return queue_.size() < kMaxQueued; });
+      }
+      queue_.push_back(std::move(task));
+      ++pending_;
+      submitted_.fetch_add(1, std::memory_order_relaxed);
     }
-    queue_.push_back(std::move(task));
-    ++pending_;
-    const uint64_t ticket = submitted_.fetch_add(1, std::memory_order_relaxed) + 1;
-    if (!worker_.joinable()) {
-      worker_ = std::thread([this] { loop(); });
-      worker_id_ = worker_.get_id();
-    }
-    has_work_.notify_one();
-    return ticket;
+    wake_worker_locked();
+    return submitted_.load(std::memory_order_relaxed);
   }
 
   uint64_t submitted() const override { return submitted_.load(std::memory_order_relaxed); }
@@ -52,6 +58,14 @@ class CpuExecutor final : public detail::StreamExecutor {
   bool on_worker_thread() const override { return std::this_thread::get_id() == worker_id_; }
 
  private:
+  void wake_worker_locked() {
+    if (!worker_.joinable()) {
+      worker_ = std::thread([this] { loop(); });
+      worker_id_ = worker_.get_id();
+    }
+    has_work_.notify_one();
+  }
+
   void loop() {
     for (;;) {
       detail::Task task;
