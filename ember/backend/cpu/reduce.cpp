@@ -65,6 +65,17 @@ struct MinReducer {
   }
 };
 
+struct AllReducer {
+  using Acc = bool;
+  static Acc init() { return true; }
+  static Acc combine(Acc a, Acc b) { return a && b; }
+};
+struct AnyReducer {
+  using Acc = bool;
+  static Acc init() { return false; }
+  static Acc combine(Acc a, Acc b) { return a || b; }
+};
+
 template <class R, class T>
 void reduce_kernel(const array& in, array& out, const std::vector<int>& axes) {
   using Acc = typename R::Acc;
@@ -126,6 +137,14 @@ void Reduce::eval_cpu(const std::vector<array>& inputs, array& out) {
       case Type::prod: return reduce_kernel<ProdReducer<T>, T>(in, out, axes_);
       case Type::max: return reduce_kernel<MaxReducer<T>, T>(in, out, axes_);
       case Type::min: return reduce_kernel<MinReducer<T>, T>(in, out, axes_);
+      case Type::all:
+      case Type::any:
+        if constexpr (std::is_same_v<T, bool>) {
+          if (type_ == Type::all) return reduce_kernel<AllReducer, T>(in, out, axes_);
+          return reduce_kernel<AnyReducer, T>(in, out, axes_);
+        } else {
+          throw RuntimeError("internal error: all/any on a non-bool input");
+        }
     }
   });
 }
