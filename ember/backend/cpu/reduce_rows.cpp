@@ -61,9 +61,10 @@ void ArgReduce::eval_cpu(const std::vector<array>& inputs, array& out) {
   });
 }
 
-void LogSumExp::eval_cpu(const std::vector<array>& inputs, array& out) {
-  const array& in = inputs[0];
-  cpu::allocate_output(out);
+// Calls f(row, out_row, length, row_max) for each row of a floating input, with the row's
+// maximum in the compute type (NaNs do not win the maximum; they propagate through f).
+template <class F>
+void for_each_float_row(const array& in, array& out, size_t out_row_length, F&& f) {
   const Rows rows = rows_of(in);
   dispatch_float_types(in.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -74,44 +75,49 @@ void LogSumExp::eval_cpu(const std::vector<array>& inputs, array& out) {
       const T* row = src + r * rows.length;
       C top = -std::numeric_limits<C>::infinity();
       for (size_t i = 0; i < rows.length; ++i) top = std::max(top, static_cast<C>(row[i]));
-      if (std::isinf(top)) {  // all -inf gives -inf; any +inf gives +inf
-        bool nan = false;
-        for (size_t i = 0; i < rows.length; ++i) nan |= std::isnan(static_cast<C>(row[i]));
-        dst[r] = static_cast<T>(nan ? std::numeric_limits<C>::quiet_NaN() : top);
-        continue;
-      }
-      C total = 0;
-      for (size_t i = 0; i < rows.length; ++i) total += std::exp(static_cast<C>(row[i]) - top);
-      dst[r] = static_cast<T>(top + std::log(total));
+      f(row, dst + r * out_row_length, rows.length, top);
     }
+  });
+}
+
+void LogSumExp::eval_cpu(const std::vector<array>& inputs, array& out) {
+  cpu::allocate_output(out);
+  for_each_float_row(inputs[0], out, 1, [](const auto* row, auto* dst, size_t n, auto top) {
+    using C = decltype(top);
+    using T = std::remove_cvref_t<decltype(*row)>;
+    if (std::isinf(top)) {  // all -inf gives -inf; any +inf gives +inf (NaN if any NaN)
+      bool nan = false;
+      for (size_t i = 0; i < n; ++i) nan |= std::isnan(static_cast<C>(row[i]));
+      *dst = static_cast<T>(nan ? std::numeric_limits<C>::quiet_NaN() : top);
+      return;
+    }
+    C total = 0;
+    for (size_t i = 0; i < n; ++i) total += std::exp(static_cast<C>(row[i]) - top);
+    *dst = static_cast<T>(top + std::log(total));
   });
 }
 
 void Softmax::eval_cpu(const std::vector<array>& inputs, array& out) {
-  const array& in = inputs[0];
   cpu::allocate_output(out);
-  const Rows rows = rows_of(in);
-  dispatch_float_types(in.dtype(), [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    using C = Compute<T>;
-    const T* src = static_cast<const T*>(in.raw_data());
-    T* dst = static_cast<T*>(out.raw_data());
-    std::vector<C> exps(rows.length);
-    for (size_t r = 0; r < rows.count; ++r) {
-      const T* row = src + r * rows.length;
-      C top = -std::numeric_limits<C>::infinity();
-      for (size_t i = 0; i < rows.length; ++i) top = std::max(top, static_cast<C>(row[i]));
-      C total = 0;
-      for (size_t i = 0; i < rows.length; ++i) {
-        exps[i] = std::exp(static_cast<C>(row[i]) - top);
-        total += exps[i];
-      }
-      const C scale = C(1) / total;
-      for (size_t i = 0; i < rows.length; ++i) dst[r * rows.length + i] = static_cast<T>(exps[i] * scale);
+  const size_t length = rows_of(inputs[0]).length;
+  std::vector<double> exps(length);  // wide enough for every compute type
+  for_each_float_row(inputs[0], out, length, [&](const auto* row, auto* dst, size_t n, auto top) {
+    using C = decltype(top);
+    using T = std::remove_cvref_t<decltype(*row)>;
+    C total = 0;
+    for (size_t i = 0; i < n; ++i) {
+      const C e = std::exp(static_cast<C>(row[i]) - top);
+      exps[i] = e;
+      total += e;
     }
+    const C scale = C(1) / total;
+    for (size_t i = 0; i < n; ++i) dst[i] = static_cast<T>(static_cast<C>(exps[i]) * scale);
   });
 }
 
+}  // namespace ember
+
+namespace ember {
 namespace {
 
 template <class C>
