@@ -11,13 +11,6 @@
 namespace ember::cpu {
 namespace {
 
-bool all_zero(const Strides& strides) {
-  for (auto s : strides) {
-    if (s != 0) return false;
-  }
-  return true;
-}
-
 template <class Word>
 void copy_words(const array& in, void* dst, const Strides& dst_strides) {
   const Word* src = static_cast<const Word*>(in.raw_data());
@@ -27,7 +20,7 @@ void copy_words(const array& in, void* dst, const Strides& dst_strides) {
     std::memcpy(out, src, in.nbytes());
     return;
   }
-  if (dense_out && all_zero(in.strides())) {  // a broadcast scalar (full, zeros, ones)
+  if (dense_out && is_scalar_broadcast(in)) {  // a broadcast scalar (full, zeros, ones)
     std::fill(out, out + in.size(), src[0]);
     return;
   }

@@ -78,6 +78,27 @@ inline void allocate_output(array& out) {
   out.set_data(detail::Storage::allocate(out.nbytes(), Device(Device::cpu)));
 }
 
+/// Whether every stride of `a` is 0: one element broadcast to its shape.
+inline bool is_scalar_broadcast(const array& a) {
+  for (auto s : a.strides()) {
+    if (s != 0) return false;
+  }
+  return true;
+}
+
+/// For elementwise kernels: reuses the buffer of an input that nothing else refers to and
+/// whose dtype matches (donation), else allocates. Read the inputs' data pointers first: a
+/// donated input loses its storage.
+inline void donate_or_allocate(const std::vector<array>& inputs, array& out) {
+  for (const auto& in : inputs) {
+    if (in.dtype() == out.dtype() && out.is_donatable(in)) {
+      out.move_shared_buffer(in);
+      return;
+    }
+  }
+  allocate_output(out);
+}
+
 /// Copies `in` (any strides) into `dst` laid out with `dst_strides`, converting dtypes.
 void copy_strided(const array& in, void* dst, Dtype dst_dtype, const Strides& dst_strides);
 

@@ -195,7 +195,7 @@ array var(const array& a, int axis, bool keepdims, int ddof, StreamOrDevice s) {
 array std(const array& a, const std::vector<int>& axes, bool keepdims, int ddof, StreamOrDevice s) {
   const Stream stream = to_stream(s);
   array v = var(a, axes, keepdims, ddof, stream);
-  return exp(multiply(log(v, stream), array(0.5, v.dtype()), stream), stream);
+  return sqrt(v, stream);
 }
 array std(const array& a, bool keepdims, int ddof, StreamOrDevice s) {
   return std(a, all_axes(a), keepdims, ddof, s);

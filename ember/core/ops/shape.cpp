@@ -1,8 +1,10 @@
-// Shape ops: reshape, transpose, broadcast_to, slice, concatenate, copy, contiguous.
+// Shape ops: reshape, transpose, broadcast_to, slice (and slice_update), concatenate, copy,
+// contiguous. The derived shape ops live in shape_ops.cpp, the products in contract.cpp.
 #include <algorithm>
 #include <numeric>
 
 #include "ember/core/ops.h"
+#include "ember/core/primitives/indexing.h"
 #include "ember/core/primitives/shape.h"
 #include "ember/core/storage.h"
 
@@ -78,18 +80,22 @@ array broadcast_to(const array& a, const Shape& shape, StreamOrDevice s) {
   return array(std::move(out_shape), a.dtype(), std::make_shared<Broadcast>(stream, shape), {a});
 }
 
-array slice(const array& a, Shape start, Shape stop, Shape strides, StreamOrDevice s) {
-  const int ndim = a.ndim();
+namespace {
+
+// NumPy's rules for start:stop:step on each axis: fills `start` (in range, or 0 for an
+// empty axis) and returns the slice's shape. Throws naming `op`.
+Shape normalize_slice(const Shape& in_shape, Shape& start, Shape& stop, const Shape& strides,
+                      const char* op) {
+  const int ndim = static_cast<int>(in_shape.size());
   EMBER_CHECK(static_cast<int>(start.size()) == ndim && static_cast<int>(stop.size()) == ndim &&
                   static_cast<int>(strides.size()) == ndim,
-              ValueError, "[slice] start, stop and strides must each have ", ndim,
-              " entries for an array of shape ", shape_to_string(a.shape()));
+              ValueError, "[", op, "] start, stop and strides must each have ", ndim,
+              " entries for an array of shape ", shape_to_string(in_shape));
   Shape shape(ndim);
-  bool whole = true;
   for (int i = 0; i < ndim; ++i) {
-    const int64_t n = a.shape()[i];
+    const int64_t n = in_shape[i];
     const int64_t step = strides[i];
-    EMBER_CHECK(step != 0, ValueError, "[slice] step of axis ", i, " is zero");
+    EMBER_CHECK(step != 0, ValueError, "[", op, "] step of axis ", i, " is zero");
     int64_t lo = start[i] < 0 ? start[i] + n : start[i];
     int64_t hi = stop[i] < 0 ? stop[i] + n : stop[i];
     int64_t size = 0;
@@ -106,14 +112,66 @@ array slice(const array& a, Shape start, Shape stop, Shape strides, StreamOrDevi
     start[i] = static_cast<int32_t>(lo);
     stop[i] = static_cast<int32_t>(hi);
     shape[i] = static_cast<int32_t>(size);
-    whole &= step == 1 && size == n;
   }
-  if (whole) return a;
+  return shape;
+}
+
+bool is_whole(const array& a, const Shape& shape, const Shape& strides) {
+  for (int i = 0; i < a.ndim(); ++i) {
+    if (strides[i] != 1 || shape[i] != a.shape()[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+array slice(const array& a, Shape start, Shape stop, Shape strides, StreamOrDevice s) {
+  Shape shape = normalize_slice(a.shape(), start, stop, strides, "slice");
+  if (is_whole(a, shape, strides)) return a;
   const Stream stream = to_stream(s);
-  Shape out_shape = shape;
-  return array(std::move(out_shape), a.dtype(),
+  return array(std::move(shape), a.dtype(),
                std::make_shared<Slice>(stream, std::move(start), std::move(stop), std::move(strides)),
                {a});
+}
+
+array slice(const array& a, std::initializer_list<int> start, Shape stop, Shape strides,
+            StreamOrDevice s) {
+  return slice(a, Shape(start), std::move(stop), std::move(strides), s);
+}
+
+array slice_update(const array& src, const array& update, Shape start, Shape stop, Shape strides,
+                   StreamOrDevice s) {
+  Shape shape = normalize_slice(src.shape(), start, stop, strides, "slice_update");
+  const Stream stream = to_stream(s);
+  EMBER_CHECK(update.ndim() <= src.ndim(), ValueError, "[slice_update] an update of shape ",
+              shape_to_string(update.shape()), " cannot fill a slice of shape ",
+              shape_to_string(shape));
+  array upd = astype(update, src.dtype(), stream);
+  Shape b = broadcast_shapes(update.shape(), shape, "slice_update");
+  EMBER_CHECK(b == shape, ValueError, "[slice_update] an update of shape ",
+              shape_to_string(update.shape()), " cannot fill a slice of shape ",
+              shape_to_string(shape));
+  upd = broadcast_to(upd, shape, stream);
+  if (is_whole(src, shape, strides)) return upd;
+  return array(src.shape(), src.dtype(),
+               std::make_shared<SliceUpdate>(stream, std::move(start), std::move(stop),
+                                             std::move(strides)),
+               {src, upd});
+}
+
+array slice_update(const array& src, const array& update, Shape start, Shape stop,
+                   StreamOrDevice s) {
+  return slice_update(src, update, std::move(start), std::move(stop), Shape(src.ndim(), 1), s);
+}
+
+array slice_update(const array& src, const array& update, std::initializer_list<int> start,
+                   Shape stop, StreamOrDevice s) {
+  return slice_update(src, update, Shape(start), std::move(stop), s);
+}
+
+array slice_update(const array& src, const array& update, std::initializer_list<int> start,
+                   Shape stop, Shape strides, StreamOrDevice s) {
+  return slice_update(src, update, Shape(start), std::move(stop), std::move(strides), s);
 }
 
 array slice(const array& a, Shape start, Shape stop, StreamOrDevice s) {
