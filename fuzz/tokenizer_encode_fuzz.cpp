@@ -19,8 +19,7 @@ namespace {
 using ember::lm::Tokenizer;
 
 const Tokenizer& fixture(const char* style) {
-  static const auto dir =
-      std::filesystem::path(__FILE__).parent_path().parent_path() / "tests/lm/fixtures/tokenizers";
+  static const auto dir = std::filesystem::path(EMBER_SOURCE_DIR) / "tests/lm/fixtures/tokenizers";
   static const Tokenizer llama3 = Tokenizer::from_file(dir / "llama3/tokenizer.json");
   static const Tokenizer qwen3 = Tokenizer::from_file(dir / "qwen3/tokenizer.json");
   static const Tokenizer llama2 = Tokenizer::from_file(dir / "llama2/tokenizer.json");

@@ -23,8 +23,15 @@ for target in "${targets[@]}"; do
   work=$(mktemp -d)
   [ -d "$corpus" ] && cp -r "$corpus"/. "$work"/ 2>/dev/null || true
   echo "=== fuzz $target for ${seconds}s"
-  "$build/fuzz/$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-    -print_final_stats=1 "$work" 2>&1 | tail -n 4
+  log="$work.log"
+  if ! "$build/fuzz/$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+    -print_final_stats=1 "$work" >"$log" 2>&1; then
+    tail -n 40 "$log"
+    echo "fuzz: $target FAILED"
+    exit 1
+  fi
+  tail -n 4 "$log"
+  rm -f "$log"
   rm -rf "$work"
   passed=$((passed + 1))
 done
