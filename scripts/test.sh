@@ -35,6 +35,6 @@ run_preset release
 if [ "$quick" = 0 ]; then
   run_preset asan
   TSAN_OPTIONS="second_deadlock_stack=1 ${TSAN_OPTIONS:-}" run_preset tsan
-  scripts/fuzz.sh "${EMBER_FUZZ_SECONDS:-30}"
+  scripts/fuzz.sh "${EMBER_FUZZ_SECONDS:-20}"
 fi
 echo "=== all test stages passed"
