@@ -2,6 +2,7 @@
 #pragma once
 
 #include <type_traits>
+#include <string>
 #include <vector>
 
 #include "ember/core/array.h"
@@ -41,5 +42,26 @@ array zeros_like(const array& a, StreamOrDevice s = {});
 array ones(const Shape& shape, Dtype dtype, StreamOrDevice s = {});
 inline array ones(const Shape& shape, StreamOrDevice s = {}) { return ones(shape, float32, s); }
 array ones_like(const array& a, StreamOrDevice s = {});
+
+/// `num` evenly spaced values from start to stop, both included.
+array linspace(double start, double stop, int num = 50, Dtype dtype = float32, StreamOrDevice s = {});
+/// An n x m matrix with ones on diagonal k (0: main, > 0: above, < 0: below).
+array eye(int n, int m, int k, Dtype dtype, StreamOrDevice s = {});
+array eye(int n, Dtype dtype, StreamOrDevice s = {});
+array eye(int n, int m, StreamOrDevice s = {});
+array eye(int n, int m, int k, StreamOrDevice s = {});
+array eye(int n, StreamOrDevice s = {});
+/// The n x n identity matrix.
+array identity(int n, Dtype dtype, StreamOrDevice s = {});
+array identity(int n, StreamOrDevice s = {});
+/// An n x m matrix with ones at and below diagonal k.
+array tri(int n, int m, int k, Dtype type, StreamOrDevice s = {});
+inline array tri(int n, Dtype type, StreamOrDevice s = {}) { return tri(n, n, 0, type, s); }
+/// `x` with the elements above (tril) or below (triu) diagonal k of its last two axes zeroed.
+array tril(array x, int k = 0, StreamOrDevice s = {});
+array triu(array x, int k = 0, StreamOrDevice s = {});
+/// Coordinate arrays from 1-d arrays; indexing "xy" (Cartesian) or "ij" (matrix).
+std::vector<array> meshgrid(const std::vector<array>& arrays, bool sparse = false,
+                            const std::string& indexing = "xy", StreamOrDevice s = {});
 
 }  // namespace ember
