@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <latch>
 #include <random>
 #include <set>
 #include <thread>
@@ -50,10 +51,14 @@ TEST(Threads, SixteenThreadsEvaluateTheirOwnGraphsOnTheirOwnStreams) {
   std::atomic<int> correct{0};
   std::vector<int> stream_index(kThreads);
   std::vector<std::thread> threads;
+  // All threads hold their default streams at once (a thread that exits early hands its
+  // stream on to the next new thread, by design).
+  std::latch all_started(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       const Stream mine = default_stream(Device::cpu);
       stream_index[t] = mine.index;
+      all_started.arrive_and_wait();
       bool ok = default_stream(Device::cpu) == mine;  // stable within a thread
       for (int round = 0; round < 20; ++round) ok = ok && run_workload(100 * t + round);
       if (ok) correct++;
