@@ -25,6 +25,7 @@ for target in "${targets[@]}"; do
   echo "=== fuzz $target for ${seconds}s"
   log="$work.log"
   if ! "$build/fuzz/$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+    -artifact_prefix="$build/" \
     -print_final_stats=1 "$work" >"$log" 2>&1; then
     tail -n 40 "$log"
     echo "fuzz: $target FAILED"
