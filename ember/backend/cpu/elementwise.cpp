@@ -52,45 +52,8 @@ void StopGradient::eval_cpu(const std::vector<array>& inputs, array& out) {
   out.copy_shared_buffer(in, in.strides(), 0);
 }
 
-template class Unary<functors::Abs>;
-template class Unary<functors::Negative>;
-template class Unary<functors::Sign>;
-template class Unary<functors::Square>;
-template class Unary<functors::Floor>;
-template class Unary<functors::Ceil>;
-template class Unary<functors::Round>;
-template class Unary<functors::Exp>;
-template class Unary<functors::Expm1>;
-template class Unary<functors::Log>;
-template class Unary<functors::Log2>;
-template class Unary<functors::Log10>;
-template class Unary<functors::Log1p>;
-template class Unary<functors::Sqrt>;
-template class Unary<functors::Rsqrt>;
-template class Unary<functors::Sigmoid>;
-template class Unary<functors::Sin>;
-template class Unary<functors::Cos>;
-template class Unary<functors::Tan>;
-template class Unary<functors::ArcSin>;
-template class Unary<functors::ArcCos>;
-template class Unary<functors::ArcTan>;
-template class Unary<functors::Sinh>;
-template class Unary<functors::Cosh>;
-template class Unary<functors::Tanh>;
-template class Unary<functors::ArcSinh>;
-template class Unary<functors::ArcCosh>;
-template class Unary<functors::ArcTanh>;
-template class Unary<functors::Erf>;
-template class Unary<functors::ErfInv>;
-template class Unary<functors::LogicalNot>;
-template class Unary<functors::BitwiseInvert>;
-template class Unary<functors::Conjugate>;
-template class Unary<functors::Real>;
-template class Unary<functors::Imag>;
-template class Unary<functors::IsNan>;
-template class Unary<functors::IsInf>;
-template class Unary<functors::IsPosInf>;
-template class Unary<functors::IsNegInf>;
-template class Unary<functors::IsFinite>;
+#define EMBER_INSTANTIATE(Op) template class Unary<functors::Op>;
+EMBER_UNARY_OPS(EMBER_INSTANTIATE)
+#undef EMBER_INSTANTIATE
 
 }  // namespace ember

@@ -107,31 +107,11 @@ void Ternary<Op>::eval_cpu(const std::vector<array>& inputs, array& out) {
   });
 }
 
-template class Binary<functors::Add>;
-template class Binary<functors::Subtract>;
-template class Binary<functors::Multiply>;
-template class Binary<functors::Divide>;
-template class Binary<functors::Maximum>;
-template class Binary<functors::Minimum>;
-template class Binary<functors::FloorDivide>;
-template class Binary<functors::Remainder>;
-template class Binary<functors::Power>;
-template class Binary<functors::ArcTan2>;
-template class Binary<functors::LogAddExp>;
-template class Binary<functors::LogicalAnd>;
-template class Binary<functors::LogicalOr>;
-template class Binary<functors::BitwiseAnd>;
-template class Binary<functors::BitwiseOr>;
-template class Binary<functors::BitwiseXor>;
-template class Binary<functors::LeftShift>;
-template class Binary<functors::RightShift>;
-template class Binary<functors::Equal>;
-template class Binary<functors::NaNEqual>;
-template class Binary<functors::NotEqual>;
-template class Binary<functors::Less>;
-template class Binary<functors::LessEqual>;
-template class Binary<functors::Greater>;
-template class Binary<functors::GreaterEqual>;
-template class Ternary<functors::Select>;
+#define EMBER_INSTANTIATE(Op) template class Binary<functors::Op>;
+EMBER_BINARY_OPS(EMBER_INSTANTIATE)
+#undef EMBER_INSTANTIATE
+#define EMBER_INSTANTIATE(Op) template class Ternary<functors::Op>;
+EMBER_TERNARY_OPS(EMBER_INSTANTIATE)
+#undef EMBER_INSTANTIATE
 
 }  // namespace ember

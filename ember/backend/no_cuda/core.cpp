@@ -54,71 +54,14 @@ EMBER_NO_GPU(Concatenate)
 EMBER_NO_GPU(Copy)
 #undef EMBER_NO_GPU
 
-template class Unary<functors::Abs>;
-template class Unary<functors::Negative>;
-template class Unary<functors::Sign>;
-template class Unary<functors::Square>;
-template class Unary<functors::Floor>;
-template class Unary<functors::Ceil>;
-template class Unary<functors::Round>;
-template class Unary<functors::Exp>;
-template class Unary<functors::Expm1>;
-template class Unary<functors::Log>;
-template class Unary<functors::Log2>;
-template class Unary<functors::Log10>;
-template class Unary<functors::Log1p>;
-template class Unary<functors::Sqrt>;
-template class Unary<functors::Rsqrt>;
-template class Unary<functors::Sigmoid>;
-template class Unary<functors::Sin>;
-template class Unary<functors::Cos>;
-template class Unary<functors::Tan>;
-template class Unary<functors::ArcSin>;
-template class Unary<functors::ArcCos>;
-template class Unary<functors::ArcTan>;
-template class Unary<functors::Sinh>;
-template class Unary<functors::Cosh>;
-template class Unary<functors::Tanh>;
-template class Unary<functors::ArcSinh>;
-template class Unary<functors::ArcCosh>;
-template class Unary<functors::ArcTanh>;
-template class Unary<functors::Erf>;
-template class Unary<functors::ErfInv>;
-template class Unary<functors::LogicalNot>;
-template class Unary<functors::BitwiseInvert>;
-template class Unary<functors::Conjugate>;
-template class Unary<functors::Real>;
-template class Unary<functors::Imag>;
-template class Unary<functors::IsNan>;
-template class Unary<functors::IsInf>;
-template class Unary<functors::IsPosInf>;
-template class Unary<functors::IsNegInf>;
-template class Unary<functors::IsFinite>;
-template class Binary<functors::Add>;
-template class Binary<functors::Subtract>;
-template class Binary<functors::Multiply>;
-template class Binary<functors::Divide>;
-template class Binary<functors::Maximum>;
-template class Binary<functors::Minimum>;
-template class Binary<functors::FloorDivide>;
-template class Binary<functors::Remainder>;
-template class Binary<functors::Power>;
-template class Binary<functors::ArcTan2>;
-template class Binary<functors::LogAddExp>;
-template class Binary<functors::LogicalAnd>;
-template class Binary<functors::LogicalOr>;
-template class Binary<functors::BitwiseAnd>;
-template class Binary<functors::BitwiseOr>;
-template class Binary<functors::BitwiseXor>;
-template class Binary<functors::LeftShift>;
-template class Binary<functors::RightShift>;
-template class Binary<functors::Equal>;
-template class Binary<functors::NaNEqual>;
-template class Binary<functors::NotEqual>;
-template class Binary<functors::Less>;
-template class Binary<functors::LessEqual>;
-template class Binary<functors::Greater>;
-template class Binary<functors::GreaterEqual>;
-template class Ternary<functors::Select>;
+#define EMBER_INSTANTIATE(Op) template class Unary<functors::Op>;
+EMBER_UNARY_OPS(EMBER_INSTANTIATE)
+#undef EMBER_INSTANTIATE
+#define EMBER_INSTANTIATE(Op) template class Binary<functors::Op>;
+EMBER_BINARY_OPS(EMBER_INSTANTIATE)
+#undef EMBER_INSTANTIATE
+#define EMBER_INSTANTIATE(Op) template class Ternary<functors::Op>;
+EMBER_TERNARY_OPS(EMBER_INSTANTIATE)
+#undef EMBER_INSTANTIATE
 
 }  // namespace ember

@@ -153,3 +153,76 @@ class AsType : public UnaryPrimitive {
 };
 
 }  // namespace ember
+
+// Every functor each template is instantiated with, one list per template, so that every
+// backend instantiates the same set: `#define X(Op) template class Unary<functors::Op>;`
+// then `EMBER_UNARY_OPS(X)`.
+#define EMBER_UNARY_OPS(X) \
+  X(Abs) \
+  X(Negative) \
+  X(Sign) \
+  X(Square) \
+  X(Floor) \
+  X(Ceil) \
+  X(Round) \
+  X(Exp) \
+  X(Expm1) \
+  X(Log) \
+  X(Log2) \
+  X(Log10) \
+  X(Log1p) \
+  X(Sqrt) \
+  X(Rsqrt) \
+  X(Sigmoid) \
+  X(Sin) \
+  X(Cos) \
+  X(Tan) \
+  X(ArcSin) \
+  X(ArcCos) \
+  X(ArcTan) \
+  X(Sinh) \
+  X(Cosh) \
+  X(Tanh) \
+  X(ArcSinh) \
+  X(ArcCosh) \
+  X(ArcTanh) \
+  X(Erf) \
+  X(ErfInv) \
+  X(LogicalNot) \
+  X(BitwiseInvert) \
+  X(Conjugate) \
+  X(Real) \
+  X(Imag) \
+  X(IsNan) \
+  X(IsInf) \
+  X(IsPosInf) \
+  X(IsNegInf) \
+  X(IsFinite)
+#define EMBER_BINARY_OPS(X) \
+  X(Add) \
+  X(Subtract) \
+  X(Multiply) \
+  X(Divide) \
+  X(Maximum) \
+  X(Minimum) \
+  X(FloorDivide) \
+  X(Remainder) \
+  X(Power) \
+  X(ArcTan2) \
+  X(LogAddExp) \
+  X(LogicalAnd) \
+  X(LogicalOr) \
+  X(BitwiseAnd) \
+  X(BitwiseOr) \
+  X(BitwiseXor) \
+  X(LeftShift) \
+  X(RightShift) \
+  X(Equal) \
+  X(NaNEqual) \
+  X(NotEqual) \
+  X(Less) \
+  X(LessEqual) \
+  X(Greater) \
+  X(GreaterEqual)
+#define EMBER_TERNARY_OPS(X) \
+  X(Select)
