@@ -9,6 +9,7 @@
 // one node; each output array names (node, index), so siblings never hold each other.
 #pragma once
 
+#include <algorithm>
 #include <complex>
 #include <cstdint>
 #include <functional>
@@ -16,6 +17,7 @@
 #include <iterator>
 #include <memory>
 #include <ostream>
+#include <type_traits>
 #include <vector>
 
 #include "ember/core/device.h"
@@ -52,6 +54,14 @@ class array {
   /// The listed values in `shape`; throws ValueError if the counts differ.
   template <class T>
   array(std::initializer_list<T> data, const Shape& shape, Dtype dtype = TypeToDtype<T>());
+  /// A 2-d array from nested lists, as NumPy's array([[1, 2], [3, 4]]): shape {2, 2}, the
+  /// dtype deduced from the element type as for a 1-d list. Ragged lists are a ValueError.
+  template <class T>
+  array(std::initializer_list<std::initializer_list<T>> data, Dtype dtype = TypeToDtype<T>());
+  /// A 3-d array from nested lists, as the 2-d one.
+  template <class T>
+  array(std::initializer_list<std::initializer_list<std::initializer_list<T>>> data,
+        Dtype dtype = TypeToDtype<T>());
   /// Wraps memory the caller owns, without a copy; `deleter(data)` runs when ember is done
   /// with it. The memory is not counted as allocated by ember.
   array(void* data, const Shape& shape, Dtype dtype, std::function<void(void*)> deleter);
@@ -171,6 +181,57 @@ array::array(std::initializer_list<T> data, const Shape& shape, Dtype dtype) {
   EMBER_CHECK(data.size() == shape_size(shape), ValueError, "[array] ", data.size(),
               " values cannot fill shape ", shape_to_string(shape));
   init_from_host(data.begin(), storage_dtype_of<T>(), data.size(), shape, dtype);
+}
+
+namespace detail {
+template <class T>
+struct IsInitializerList : std::false_type {};
+template <class T>
+struct IsInitializerList<std::initializer_list<T>> : std::true_type {};
+
+// Appends the elements of nested lists in row-major order; the first list met at each depth
+// sets that dimension (-1 until then) and every later one must match it.
+template <class L, class V>
+void flatten_nested(const L& list, size_t depth, Shape& shape, std::vector<V>& values) {
+  if constexpr (IsInitializerList<L>::value) {
+    const auto size = static_cast<int32_t>(list.size());
+    if (shape[depth] < 0) shape[depth] = size;
+    EMBER_CHECK(shape[depth] == size, ValueError, "[array] ragged nested lists: a list of ",
+                size, " elements at depth ", depth, " where the first list there had ",
+                shape[depth]);
+    for (const auto& item : list) flatten_nested(item, depth + 1, shape, values);
+  } else {
+    values.push_back(static_cast<V>(list));
+  }
+}
+
+// Shape and values of `data`, nested `depth` lists deep; empty lists leave trailing 0 dims.
+template <class T, class L>
+void nested_to_host(const L& data, size_t depth, Shape& shape, std::vector<T>& values) {
+  shape.assign(depth, -1);
+  flatten_nested(data, 0, shape, values);
+  for (auto& d : shape) d = std::max(d, 0);
+}
+}  // namespace detail
+
+template <class T>
+array::array(std::initializer_list<std::initializer_list<T>> data, Dtype dtype) {
+  // bool goes through uint8 (same bytes) because std::vector<bool> has no data().
+  using V = std::conditional_t<std::is_same_v<T, bool>, uint8_t, T>;
+  Shape shape;
+  std::vector<V> values;
+  detail::nested_to_host(data, 2, shape, values);
+  init_from_host(values.data(), storage_dtype_of<T>(), values.size(), shape, dtype);
+}
+
+template <class T>
+array::array(std::initializer_list<std::initializer_list<std::initializer_list<T>>> data,
+             Dtype dtype) {
+  using V = std::conditional_t<std::is_same_v<T, bool>, uint8_t, T>;
+  Shape shape;
+  std::vector<V> values;
+  detail::nested_to_host(data, 3, shape, values);
+  init_from_host(values.data(), storage_dtype_of<T>(), values.size(), shape, dtype);
 }
 
 template <class T>
