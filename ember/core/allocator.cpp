@@ -1,6 +1,7 @@
 #include "ember/core/allocator.h"
 
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <utility>
 
@@ -150,6 +151,13 @@ void Allocator::clear_cache() {
   std::lock_guard lock(mutex_);
   trim_cache_locked(0);
 }
+void Allocator::copy_to_host(void* host_dst, const void* src, size_t size) {
+  std::memcpy(host_dst, src, size);
+}
+void Allocator::copy_from_host(void* dst, const void* host_src, size_t size) {
+  std::memcpy(dst, host_src, size);
+}
+
 void Allocator::set_poison_freed(bool poison) {
   std::lock_guard lock(mutex_);
   poison_ = poison;

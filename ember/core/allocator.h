@@ -52,8 +52,16 @@ class Allocator {
   /// Whether freed blocks are filled with a poison pattern (0xFF bytes: NaN in floats).
   void set_poison_freed(bool poison);
 
-  /// Copies bytes between two blocks of this device (used by view compaction).
+  /// Copies bytes between two blocks of this device (used by view compaction). Returns
+  /// when the copy is complete.
   virtual void copy(void* dst, const void* src, size_t size) = 0;
+  /// Copies `size` bytes of this device's memory to host memory; returns when complete.
+  /// The host's own allocator simply copies.
+  virtual void copy_to_host(void* host_dst, const void* src, size_t size);
+  /// Copies host memory into this device's memory. A device orders the copy on the stream
+  /// of the device task running on this thread, if any (the caller keeps `host_src` alive
+  /// until that task completes), else returns when it is complete.
+  virtual void copy_from_host(void* dst, const void* host_src, size_t size);
 
  protected:
   /// The backend's own allocation; returns null when the device is out of memory.

@@ -8,6 +8,7 @@
 #include "ember/core/eval.h"
 #include "ember/core/node.h"
 #include "ember/core/primitive.h"
+#include "ember/core/transfer.h"
 
 namespace ember {
 namespace detail {
@@ -22,11 +23,14 @@ Output::Output(Output&& other) noexcept
       storage(std::move(other.storage)),
       offset(other.offset),
       owns(std::exchange(other.owns, false)),
-      reach_bytes(std::exchange(other.reach_bytes, 0)) {}
+      reach_bytes(std::exchange(other.reach_bytes, 0)),
+      host_copy(std::move(other.host_copy)),
+      host_offset(other.host_offset) {}
 
 Output::~Output() { release_storage(); }
 
 void Output::release_storage() {
+  host_copy.reset();
   if (!storage) return;
   auto held = std::move(storage);  // keeps the storage alive through the bookkeeping
   if (owns) {
@@ -79,7 +83,15 @@ Node::~Node() {
 
 void Node::wait() const {
   Status s = load_status();
-  while (s == Status::scheduled || s == Status::unscheduled) {
+  while (s != Status::available && s != Status::failed) {
+    status.wait(s, std::memory_order_acquire);
+    s = load_status();
+  }
+}
+
+void Node::wait_enqueued() const {
+  Status s = load_status();
+  while (s < Status::enqueued) {
     status.wait(s, std::memory_order_acquire);
     s = load_status();
   }
@@ -219,7 +231,7 @@ void* array::checked_data(Dtype requested, const char* what) {
   if (node_->load_status() == detail::Status::unscheduled) eval();
   node_->wait();
   if (node_->load_status() == detail::Status::failed) std::rethrow_exception(node_->error);
-  return raw_data();
+  return detail::host_readable_data(*this);
 }
 
 void* array::raw_data() const {
@@ -362,7 +374,7 @@ std::ostream& operator<<(std::ostream& os, const array& a) {
   os << "array(";
   dispatch_all_types(a.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
-    const T* data = static_cast<const T*>(evaluated.raw_data());
+    const T* data = static_cast<const T*>(detail::host_readable_data(evaluated));
     if (a.ndim() == 0) {
       print_element(os, *data);
     } else {

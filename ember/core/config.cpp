@@ -12,6 +12,8 @@ constexpr EnvironmentVariable kVariables[] = {
      "Unevaluated depth at which building an op first evaluates its inputs (G3); 0 = off."},
     {"EMBER_POISON_FREED", "0",
      "1 = fill freed device blocks with 0xFF bytes, so reads of freed memory give NaN (G1)."},
+    {"EMBER_CUDA_TF32", "0",
+     "1 = float32 matmul on CUDA may use TF32 tensor cores (faster, ~10-bit mantissa inputs)."},
     {"EMBER_CPU_MEMORY_LIMIT", "physical memory",
      "Initial hard limit in bytes on active CPU memory (G4); set_memory_limit overrides it."},
 };

@@ -17,6 +17,8 @@
 #include "ember/core/executor.h"
 #include "ember/core/node.h"
 #include "ember/core/primitive.h"
+#include "ember/core/storage.h"
+#include "ember/core/transfer.h"
 
 namespace ember {
 namespace {
@@ -25,29 +27,94 @@ std::mutex g_schedule_mutex;
 std::atomic<int64_t> g_max_depth{-1};
 thread_local int t_depth_guard_off = 0;
 
+// Note [GPU completion]
+// A CPU task computes its node and finishes it (available) before the next task starts.
+// A GPU task only *enqueues* kernels on its stream's cudaStream_t, so it must not publish
+// its node as available: the data is not there yet. Instead:
+//  1. Inputs. An input on the same stream needs nothing (stream order). An input on
+//     another GPU stream of the same device is waited for host-side only until it is
+//     `enqueued` (its event exists), then device-side with cudaStreamWaitEvent. Any other
+//     input (CPU stream, other device) is waited for until `available`. An input whose
+//     data lives on another device is replaced by a staged copy (transfer.h).
+//  2. The task runs eval_gpu with a Submission as this thread's current submission; it
+//     holds every input and output storage, the staged copies and the temporaries and
+//     workspaces kernels register (keep_until_complete): G1.
+//  3. finish_async records an event after the kernels, stores it on the node and marks the
+//     node `enqueued`; later GPU tasks of the same stream launch without waiting.
+//  4. The stream's completion worker waits for the event (cudaEventSynchronize), then
+//     records any error (G6), finishes the node (available or failed, inputs dropped) and
+//     drops the submission. Only then can a buffer the kernels touched go back to the
+//     allocator's pool, so a freed block is never reused while work that uses it is in
+//     flight. Host readers (eval, data<T>, item, CPU tasks) wait for `available`.
+// Tickets retire in submission order when the completion worker is done with them, so
+// eval's wait_retired also covers the release of what the submission held.
 void run_node(const std::shared_ptr<detail::Node>& node) noexcept {
   std::exception_ptr failure;
   Primitive& primitive = *node->primitive;
-  for (const auto& input : node->inputs) {
-    const auto* in = input.node().get();
-    in->wait();
-    if (!failure && in->load_status() == detail::Status::failed) failure = in->error;
+  const Device device = primitive.device();
+  detail::StreamExecutor& executor = *node->executor;
+  const bool async = executor.is_asynchronous();
+  detail::Submission submission;
+  auto fail = [&](std::exception_ptr error) {
+    if (!failure) failure = std::move(error);
+  };
+  try {
+    for (const auto& input : node->inputs) {
+      const auto* in = input.node().get();
+      // (An input on another GPU is ordered too; its data is then staged below.)
+      const bool device_ordered = async && in->executor != nullptr &&
+                                  in->executor->is_asynchronous() &&
+                                  in->load_status() != detail::Status::available;
+      if (device_ordered) {
+        in->wait_enqueued();
+        if (in->load_status() == detail::Status::failed) {
+          fail(in->error);
+        } else if (in->executor != &executor) {
+          executor.wait_for(*in);
+        }
+      } else {
+        in->wait();
+        if (in->load_status() == detail::Status::failed) fail(in->error);
+      }
+    }
+  } catch (...) {
+    fail(std::current_exception());
   }
   if (!failure) {
     // Pin the storage of every view input: compaction may swap it mid-kernel (G2, G1).
+    // Device work pins every buffer it touches until its completion event.
     std::vector<detail::StoragePtr> pins;
-    for (const auto& input : node->inputs) {
-      const auto& out = input.node()->outputs[input.output_index()];
-      if (!out.owns) pins.push_back(input.storage());
-    }
     std::vector<array> outputs;
     outputs.reserve(node->outputs.size());
     for (uint32_t i = 0; i < node->outputs.size(); ++i) outputs.emplace_back(node, i);
+    if (async) detail::set_current_submission(&submission);
     try {
-      if (primitive.device().type == Device::cpu) {
-        primitive.eval_cpu(node->inputs, outputs);
+      // Inputs whose data lives on another device are staged (transfer.h).
+      std::vector<array> staged;
+      const std::vector<array>* inputs = &node->inputs;
+      for (size_t i = 0; i < node->inputs.size(); ++i) {
+        const auto storage = node->inputs[i].storage();
+        if (storage && storage->device() != device) {
+          if (staged.empty()) staged = node->inputs;
+          staged[i] = detail::stage_to_device(node->inputs[i], device);
+          inputs = &staged;
+        }
+      }
+      for (const auto& input : *inputs) {
+        const auto& out = input.node()->outputs[input.output_index()];
+        if (async) {
+          submission.keep_alive.push_back(input.storage());
+        } else if (!out.owns) {
+          pins.push_back(input.storage());
+        }
+      }
+      if (device.type == Device::cpu) {
+        primitive.eval_cpu(*inputs, outputs);
       } else {
-        primitive.eval_gpu(node->inputs, outputs);
+        primitive.eval_gpu(*inputs, outputs);
+      }
+      if (async) {
+        for (auto& input : staged) submission.keep_alive.push_back(input.storage());
       }
     } catch (const Error& e) {
       failure = e.with_context(detail::concat("[", primitive.name(), "] "));
@@ -61,12 +128,23 @@ void run_node(const std::shared_ptr<detail::Node>& node) noexcept {
       failure = std::make_exception_ptr(
           RuntimeError(detail::concat("[", primitive.name(), "] unknown exception")));
     }
+    if (async) {
+      detail::set_current_submission(nullptr);
+      // Kernels may already write the outputs: they stay alive until the event.
+      for (auto& out : outputs) {
+        if (auto storage = out.storage()) submission.keep_alive.push_back(std::move(storage));
+      }
+    }
     if (failure) {
       for (auto& out : node->outputs) out.release_storage();
     }
   }
+  if (async) {
+    executor.finish_async(node, std::move(submission), failure);
+    return;
+  }
   // Record before publishing, so that a waiter that sees the failure can clear it (G6).
-  if (failure) detail::executor(primitive.stream()).record_error(failure);
+  if (failure) executor.record_error(failure);
   node->finish(failure);
 }
 

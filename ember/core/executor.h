@@ -4,12 +4,14 @@
 //   queue.submit([node] { run(node); });     // tasks of one stream run in order
 //   queue.synchronize();                     // every task submitted before has finished
 //
-// Backends create executors (backend.h); the core keeps one per stream, for ever.
+// Backends create executors (backend.h); the core keeps one per stream, for ever. GPU
+// executors are asynchronous: see Note [GPU completion] in eval.cpp.
 #pragma once
 
 #include <exception>
 #include <functional>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -18,6 +20,30 @@
 namespace ember::detail {
 
 using Task = std::function<void()>;
+
+struct Node;
+
+/// A backend's marker of a point on a device stream (a CUDA event). Nodes hold one while
+/// their work is enqueued but not complete.
+class DeviceEvent {
+ public:
+  virtual ~DeviceEvent() = default;
+};
+
+/// Everything one device submission touches: input, output, temporary and workspace
+/// buffers, kernel modules. Held until the submission's completion event has fired (G1).
+struct Submission {
+  std::vector<std::shared_ptr<const void>> keep_alive;
+};
+
+/// The submission of the device task running on this thread, or null (CPU streams, host
+/// threads). Kernels add their temporaries to it: see keep_until_complete().
+Submission* current_submission();
+/// Sets this thread's current submission (the scheduler does, around eval_gpu).
+void set_current_submission(Submission* submission);
+/// Keeps `buffer` alive until the current device submission completes; on a CPU stream
+/// (no submission) it is simply dropped by the caller as usual.
+void keep_until_complete(std::shared_ptr<const void> buffer);
 
 class StreamExecutor {
  public:
@@ -37,6 +63,18 @@ class StreamExecutor {
   virtual void wait_retired(uint64_t ticket) = 0;
   /// Whether the calling thread is this executor's worker (such calls must not block on it).
   virtual bool on_worker_thread() const = 0;
+
+  // ---- Asynchronous (device) streams; see Note [GPU completion] ----
+  /// True for GPU streams: a task enqueues device work and its node completes later.
+  virtual bool is_asynchronous() const { return false; }
+  /// Orders work enqueued next on this stream after `input`'s device work (a node of
+  /// another stream of the same device, at least enqueued): a device-side event wait.
+  virtual void wait_for(const Node& input);
+  /// Called once by the running task after enqueueing `node`'s work (or failing to):
+  /// records a completion event, marks the node enqueued, and later, on the completion
+  /// worker, finishes the node and drops `submission`. Never throws.
+  virtual void finish_async(std::shared_ptr<Node> node, Submission submission,
+                            std::exception_ptr failure);
 
   /// Stores the first error raised by work on this stream since the last take_error().
   void record_error(std::exception_ptr error);

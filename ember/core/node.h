@@ -2,7 +2,8 @@
 //
 // A node holds its primitive and inputs until it is evaluated, and one Output per output of
 // the primitive. Status moves unscheduled -> scheduled -> available (or failed) exactly once;
-// readers wait on it. Inputs are dropped when the node is evaluated (G3) and destroyed
+// readers wait on it. On a GPU stream a node passes through `enqueued` (its kernels are on
+// the CUDA stream, not yet complete): see Note [GPU completion] in eval.cpp. Inputs are dropped when the node is evaluated (G3) and destroyed
 // iteratively, so a million-node chain is freed without recursion.
 #pragma once
 
@@ -18,7 +19,9 @@
 
 namespace ember::detail {
 
-enum class Status : uint8_t { unscheduled, scheduled, available, failed };
+/// Ordered: a status at or past `enqueued` means later work on the same device stream may
+/// be launched after it; `available`/`failed` mean the result is final and host-readable.
+enum class Status : uint8_t { unscheduled, scheduled, enqueued, available, failed };
 
 /// A tiny lock for an output's (storage, offset) pair, which view compaction may swap.
 class SpinLock {
@@ -45,6 +48,11 @@ struct Output {
   int64_t offset = 0;       // bytes from storage->data() to the first element
   bool owns = false;        // an owner of `storage` (else a registered view of it)
   int64_t reach_bytes = 0;  // for views: bytes of the storage the view can reach
+  // Host staging copy of device-resident data, made on the first host read (data<T>,
+  // item): element 0 is at host_copy->data() + host_offset. Device data never changes
+  // once available, so the copy stays valid. See transfer.h.
+  StoragePtr host_copy;
+  int64_t host_offset = 0;
 
   Output(Shape shape, Dtype dtype) : shape(std::move(shape)), dtype(dtype) {}
   Output(Output&& other) noexcept;
@@ -65,6 +73,8 @@ struct Node {
   Status load_status() const { return status.load(std::memory_order_acquire); }
   /// Blocks until the node is available or failed.
   void wait() const;
+  /// Blocks until the node is at least enqueued (its device work is ordered on its stream).
+  void wait_enqueued() const;
   /// Publishes the result: drops inputs and primitive, sets the status, wakes waiters.
   void finish(std::exception_ptr failure);
 
@@ -77,7 +87,10 @@ struct Node {
   StreamExecutor* executor = nullptr;
   uint64_t ticket = 0;
   std::exception_ptr error;
-  mutable SpinLock data_lock;  // guards outputs[i].storage/offset against compaction
+  // GPU nodes: the event recorded after the node's kernels; set before `enqueued`, reset
+  // (under data_lock) once complete. Other streams wait on it device-side.
+  std::shared_ptr<DeviceEvent> event;
+  mutable SpinLock data_lock;  // guards outputs[i].storage/offset/host_copy and `event`
 };
 
 /// Nodes alive in the process (for tests and memory reports of graph size, G3).

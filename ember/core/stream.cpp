@@ -143,6 +143,24 @@ StreamExecutor& executor(const Stream& stream) {
   return *reg.records[stream.index].load(std::memory_order_acquire)->executor;
 }
 
+namespace {
+thread_local Submission* t_submission = nullptr;
+}
+
+Submission* current_submission() { return t_submission; }
+void set_current_submission(Submission* submission) { t_submission = submission; }
+void keep_until_complete(std::shared_ptr<const void> buffer) {
+  if (t_submission != nullptr) t_submission->keep_alive.push_back(std::move(buffer));
+}
+
+void StreamExecutor::wait_for(const Node&) {
+  EMBER_INTERNAL_ASSERT(false, "wait_for on a synchronous (CPU) stream");
+}
+
+void StreamExecutor::finish_async(std::shared_ptr<Node>, Submission, std::exception_ptr) {
+  EMBER_INTERNAL_ASSERT(false, "finish_async on a synchronous (CPU) stream");
+}
+
 void StreamExecutor::record_error(std::exception_ptr error) {
   std::lock_guard lock(error_mutex_);
   if (!error_) error_ = std::move(error);

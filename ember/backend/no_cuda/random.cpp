@@ -1,16 +1,10 @@
-// The random primitives in a build without CUDA: eval_gpu explains why it cannot run.
+// eval_gpu of the random primitives without a CUDA kernel.
+#include "ember/backend/no_cuda/no_gpu.h"
 #include "ember/core/primitives/random.h"
-
-#include "ember/core/errors.h"
 
 namespace ember {
 
-void RandomBits::eval_gpu(const std::vector<array>&, array&) {
-  throw NotImplementedError("[RandomBits] ember was built without CUDA");
-}
-
-void RandomTransform::eval_gpu(const std::vector<array>&, array&) {
-  throw NotImplementedError("[RandomTransform] ember was built without CUDA");
-}
+EMBER_NO_GPU(RandomBits)
+EMBER_NO_GPU(RandomTransform)
 
 }  // namespace ember

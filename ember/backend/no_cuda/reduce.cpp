@@ -1,17 +1,13 @@
-// eval_gpu of the reduction family in a build without CUDA.
-#include "ember/core/errors.h"
+// eval_gpu of the reduction family without a CUDA kernel.
+#include "ember/backend/no_cuda/no_gpu.h"
 #include "ember/core/primitives/reduce.h"
 
 namespace ember {
 
-#define EMBER_NO_GPU(Primitive)                                                \
-  void Primitive::eval_gpu(const std::vector<array>&, array&) {                \
-    throw NotImplementedError(detail::concat("[", name(), "] ember was built without CUDA")); \
-  }
+EMBER_NO_GPU(Reduce)
 EMBER_NO_GPU(ArgReduce)
 EMBER_NO_GPU(LogSumExp)
 EMBER_NO_GPU(Softmax)
 EMBER_NO_GPU(Scan)
-#undef EMBER_NO_GPU
 
 }  // namespace ember

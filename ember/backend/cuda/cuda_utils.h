@@ -1,0 +1,57 @@
+// Host-side CUDA helpers for the backend: checked calls, RAII handles, and the CUDA stream
+// of the GPU task running on this thread.
+//
+//   EMBER_CUDA_CHECK(cudaMemsetAsync(ptr, 0, bytes, cuda::current_stream()));
+//
+// A failed call throws a typed ember error naming the call (OutOfMemory for allocation
+// failures, RuntimeError otherwise); the scheduler adds the op's name (G6).
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include <utility>
+
+namespace ember::cuda {
+
+[[noreturn]] void throw_cuda_error(cudaError_t error, const char* call, const char* file, int line);
+
+#define EMBER_CUDA_CHECK(call)                                                  \
+  do {                                                                          \
+    const cudaError_t ember_cuda_error_ = (call);                               \
+    if (ember_cuda_error_ != cudaSuccess) [[unlikely]] {                        \
+      ::ember::cuda::throw_cuda_error(ember_cuda_error_, #call, __FILE__, __LINE__); \
+    }                                                                           \
+  } while (0)
+
+/// The CUDA stream of the GPU task running on this thread; an internal error elsewhere.
+cudaStream_t current_stream();
+/// The device index of that stream.
+int current_device();
+/// Set by a GPU executor's launcher thread for its lifetime.
+void set_current_stream(cudaStream_t stream, int device);
+/// Whether this thread is running a GPU task.
+bool has_current_stream();
+
+/// An owned cudaStream_t (non-blocking: it never synchronises with the legacy stream).
+class CudaStream {
+ public:
+  CudaStream() = default;
+  explicit CudaStream(int device);
+  ~CudaStream();
+  CudaStream(CudaStream&& other) noexcept : stream_(std::exchange(other.stream_, nullptr)) {}
+  CudaStream& operator=(CudaStream&& other) noexcept {
+    std::swap(stream_, other.stream_);
+    return *this;
+  }
+  CudaStream(const CudaStream&) = delete;
+  CudaStream& operator=(const CudaStream&) = delete;
+  cudaStream_t get() const { return stream_; }
+
+ private:
+  cudaStream_t stream_ = nullptr;
+};
+
+/// Whether the user allows TF32 tensor cores for float32 matmul (EMBER_CUDA_TF32).
+bool allow_tf32();
+
+}  // namespace ember::cuda

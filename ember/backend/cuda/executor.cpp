@@ -1,0 +1,293 @@
+// GPU streams: one cudaStream_t per ember stream, a launcher thread that runs the stream's
+// tasks in order (each enqueues kernels and returns), and a completion worker that waits
+// for each task's event, then finishes its node and drops what it held (G1, G6).
+// See Note [GPU completion] in core/eval.cpp for the protocol.
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "ember/backend/cuda/cuda_utils.h"
+#include "ember/core/backend.h"
+#include "ember/core/errors.h"
+#include "ember/core/node.h"
+#include "ember/core/primitive.h"
+
+namespace ember::backend {
+namespace {
+
+constexpr size_t kMaxQueued = 4096;    // tasks waiting to launch (as on CPU streams)
+constexpr size_t kMaxInFlight = 1024;  // launched tasks whose completion is pending
+
+// cudaEvent_t handles are reused: one is recorded per task, so creating each anew would
+// cost a driver call per op. Blocking sync: the completion worker sleeps instead of
+// spinning a core per stream while it waits.
+class EventPool {
+ public:
+  cudaEvent_t take() {
+    {
+      std::lock_guard lock(mutex_);
+      if (!free_.empty()) {
+        cudaEvent_t event = free_.back();
+        free_.pop_back();
+        return event;
+      }
+    }
+    cudaEvent_t event = nullptr;
+    EMBER_CUDA_CHECK(
+        cudaEventCreateWithFlags(&event, cudaEventDisableTiming | cudaEventBlockingSync));
+    return event;
+  }
+  void give_back(cudaEvent_t event) {
+    std::lock_guard lock(mutex_);
+    if (free_.size() < 256) {
+      free_.push_back(event);
+    } else {
+      cudaEventDestroy(event);
+    }
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<cudaEvent_t> free_;
+};
+
+class CudaEvent final : public detail::DeviceEvent {
+ public:
+  CudaEvent(cudaEvent_t event, EventPool& pool) : event_(event), pool_(pool) {}
+  ~CudaEvent() override { pool_.give_back(event_); }
+  cudaEvent_t get() const { return event_; }
+
+ private:
+  cudaEvent_t event_;
+  EventPool& pool_;  // the executor's, which lives for the life of the process
+};
+
+class GpuExecutor final : public detail::StreamExecutor {
+ public:
+  explicit GpuExecutor(const Stream& stream) : device_(stream.device.index) {}
+
+  uint64_t submit(detail::Task task) override {
+    std::vector<detail::Task> one;
+    one.push_back(std::move(task));
+    return submit_batch(std::move(one));
+  }
+
+  uint64_t submit_batch(std::vector<detail::Task> tasks) override {
+    std::unique_lock lock(mutex_);
+    const bool from_worker = on_worker_thread();
+    for (auto& task : tasks) {
+      if (!from_worker && queue_.size() >= kMaxQueued) {
+        start_locked();
+        has_work_.notify_one();
+        has_space_.wait(lock, [&] { return queue_.size() < kMaxQueued; });
+      }
+      queue_.push_back(std::move(task));
+      submitted_.fetch_add(1, std::memory_order_relaxed);
+    }
+    start_locked();
+    has_work_.notify_one();
+    return submitted_.load(std::memory_order_relaxed);
+  }
+
+  uint64_t submitted() const override { return submitted_.load(std::memory_order_relaxed); }
+
+  void wait_retired(uint64_t ticket) override {
+    if (on_worker_thread()) return;
+    std::unique_lock lock(mutex_);
+    retired_cv_.wait(lock, [&] { return retired_ >= ticket; });
+  }
+
+  void wait_idle() override {
+    EMBER_INTERNAL_ASSERT(!on_worker_thread(), "a GPU stream waited on itself from its worker");
+    std::unique_lock lock(mutex_);
+    const uint64_t target = submitted_.load(std::memory_order_relaxed);
+    retired_cv_.wait(lock, [&] { return retired_ >= target; });
+  }
+
+  bool on_worker_thread() const override {
+    const auto id = std::this_thread::get_id();
+    return id == launcher_id_ || id == completer_id_;
+  }
+
+  bool is_asynchronous() const override { return true; }
+
+  void wait_for(const detail::Node& input) override {
+    std::shared_ptr<detail::DeviceEvent> event;
+    {
+      std::lock_guard lock(input.data_lock);
+      event = input.event;
+    }
+    if (!event) return;  // already complete
+    EMBER_CUDA_CHECK(
+        cudaStreamWaitEvent(stream_.get(), static_cast<CudaEvent&>(*event).get(), 0));
+  }
+
+  void finish_async(std::shared_ptr<detail::Node> node, detail::Submission submission,
+                    std::exception_ptr failure) override {
+    Completion c;
+    c.node = std::move(node);
+    c.submission = std::move(submission);
+    c.failure = failure;
+    try {
+      c.event = record_event();
+    } catch (...) {
+      // No event: the completion worker synchronises the whole stream instead.
+      if (!c.failure) c.failure = std::current_exception();
+    }
+    if (c.event) {
+      std::lock_guard lock(c.node->data_lock);
+      c.node->event = c.event;
+    }
+    // Published after the event is set: a task of another stream that sees `enqueued`
+    // finds the event (or, once complete, none). Failures are published by the worker.
+    if (!c.failure) {
+      c.node->status.store(detail::Status::enqueued, std::memory_order_release);
+      c.node->status.notify_all();
+    }
+    pending_ = std::move(c);
+    has_pending_ = true;
+  }
+
+ private:
+  struct Completion {
+    uint64_t ticket = 0;
+    std::shared_ptr<detail::Node> node;  // null for a task that finished no node
+    detail::Submission submission;
+    std::exception_ptr failure;
+    std::shared_ptr<detail::DeviceEvent> event;
+  };
+
+  std::shared_ptr<detail::DeviceEvent> record_event() {
+    auto event = std::make_shared<CudaEvent>(event_pool_.take(), event_pool_);
+    EMBER_CUDA_CHECK(cudaEventRecord(event->get(), stream_.get()));
+    return event;
+  }
+
+  void start_locked() {
+    if (launcher_.joinable()) return;
+    launcher_ = std::thread([this] { launch_loop(); });
+    completer_ = std::thread([this] { completion_loop(); });
+    launcher_id_ = launcher_.get_id();
+    completer_id_ = completer_.get_id();
+  }
+
+  void launch_loop() {
+    try {
+      stream_ = cuda::CudaStream(device_);
+    } catch (...) {
+      // Reported at the next wait; tasks then run on the legacy stream, where the same
+      // fault will most likely fail them too.
+      record_error(std::current_exception());
+    }
+    cuda::set_current_stream(stream_.get(), device_);
+    for (uint64_t ticket = 1;; ++ticket) {
+      detail::Task task;
+      {
+        std::unique_lock lock(mutex_);
+        has_work_.wait(lock, [&] { return !queue_.empty(); });
+        task = std::move(queue_.front());
+        queue_.pop_front();
+        has_space_.notify_one();
+        // Bound the work in flight (and the memory it holds).
+        in_flight_cv_.wait(lock, [&] { return completions_.size() < kMaxInFlight; });
+      }
+      has_pending_ = false;
+      task();          // never throws: run_node stores errors (G6)
+      task = nullptr;  // the node and submission now live in the completion record
+      Completion c = has_pending_ ? std::move(pending_) : Completion{};
+      pending_ = Completion{};
+      c.ticket = ticket;
+      {
+        std::lock_guard lock(mutex_);
+        completions_.push_back(std::move(c));
+      }
+      completion_cv_.notify_one();
+    }
+  }
+
+  void completion_loop() {
+    cudaSetDevice(device_);
+    for (;;) {
+      Completion c;
+      {
+        std::unique_lock lock(mutex_);
+        completion_cv_.wait(lock, [&] { return !completions_.empty(); });
+        c = std::move(completions_.front());
+        completions_.pop_front();
+      }
+      in_flight_cv_.notify_one();
+      complete(c);
+      const uint64_t ticket = c.ticket;
+      c = Completion{};  // drop the submission: buffers go back to the pool only now (G1)
+      {
+        std::lock_guard lock(mutex_);
+        retired_ = ticket;
+      }
+      retired_cv_.notify_all();
+    }
+  }
+
+  // Waits for the event, then publishes the node. Never throws.
+  void complete(Completion& c) noexcept {
+    if (!c.node) return;
+    std::exception_ptr failure = c.failure;
+    const cudaError_t error = c.event ? cudaEventSynchronize(static_cast<CudaEvent&>(*c.event).get())
+                                      : cudaStreamSynchronize(stream_.get());
+    if (error != cudaSuccess && !failure) {
+      cudaGetLastError();
+      const char* op = c.node->primitive ? c.node->primitive->name() : "kernel";
+      failure = std::make_exception_ptr(RuntimeError(
+          detail::concat("[", op, "] CUDA error ", cudaGetErrorName(error), " (",
+                         cudaGetErrorString(error), ") while running on gpu:", device_)));
+    }
+    {
+      std::lock_guard lock(c.node->data_lock);
+      c.node->event.reset();
+    }
+    try {
+      if (failure) {
+        record_error(failure);
+        for (auto& out : c.node->outputs) out.release_storage();
+      }
+      c.node->finish(failure);
+    } catch (...) {
+      // finish only drops references; nothing here may escape the worker.
+    }
+  }
+
+  const int device_;
+  cuda::CudaStream stream_;  // created by the launcher thread before its first task
+
+  std::mutex mutex_;
+  std::condition_variable has_work_;
+  std::condition_variable has_space_;
+  std::condition_variable completion_cv_;
+  std::condition_variable in_flight_cv_;
+  std::condition_variable retired_cv_;
+  std::deque<detail::Task> queue_;
+  std::deque<Completion> completions_;
+  uint64_t retired_ = 0;
+  std::atomic<uint64_t> submitted_{0};
+  std::thread launcher_;
+  std::thread completer_;
+  std::thread::id launcher_id_;
+  std::thread::id completer_id_;
+
+  // Launcher-thread only: the record finish_async leaves for the running task.
+  Completion pending_;
+  bool has_pending_ = false;
+
+  EventPool event_pool_;
+};
+
+}  // namespace
+
+std::unique_ptr<detail::StreamExecutor> make_gpu_executor(const Stream& stream) {
+  detail::check_device(stream.device, "new_stream");
+  return std::make_unique<GpuExecutor>(stream);
+}
+
+}  // namespace ember::backend

@@ -1,0 +1,65 @@
+// The narrow interface between host code (.cpp: arrays, dtypes, allocation) and kernel
+// launchers (.cu: device code only). Launchers take raw pointers, sizes and a collapsed
+// layout, enqueue on cuda::current_stream() and never throw for bad data; they check the
+// launch itself.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include "ember/core/dtype.h"
+
+namespace ember::cuda {
+
+/// Most dimensions a strided kernel walks after collapsing contiguous ones.
+inline constexpr int kMaxDims = 8;
+
+/// Shape and per-operand strides (in elements), passed to kernels by value.
+template <int N>
+struct Layout {
+  int ndim = 0;
+  int32_t shape[kMaxDims] = {};
+  int64_t strides[N][kMaxDims] = {};
+};
+
+// ---- copies (copy.cu) ----
+/// dst[dst_layout(i)] = convert(src[src_layout(i)]) for every index of the layout's shape.
+void launch_copy(Dtype src_dtype, const void* src, Dtype dst_dtype, void* dst,
+                 const Layout<2>& layout, int64_t size);
+/// dst[i] = convert(src[i]) for i < size, both contiguous.
+void launch_convert_contiguous(Dtype src_dtype, const void* src, Dtype dst_dtype, void* dst,
+                               int64_t size);
+
+// ---- creation (creation.cu) ----
+void launch_arange(Dtype dtype, void* out, int64_t size, double start, double step);
+
+// ---- elementwise (unary.cu, binary.cu, ternary.cu) ----
+/// Operands for a flat launch: each input is contiguous (step 1) or one broadcast element
+/// (step 0); the output is contiguous.
+template <int N>
+struct FlatArgs {
+  std::array<const void*, N> in;
+  std::array<int, N> step;
+  void* out;
+  int64_t size;
+  bool vectorize;  // every pointer 16-byte aligned: use 16-byte loads and stores
+};
+template <int N>
+struct StridedArgs {
+  std::array<const void*, N> in;
+  void* out;  // contiguous
+  int64_t size;
+  Layout<N> layout;
+};
+
+/// Elementwise launchers, one per functor (instantiated in the .cu files for every op of
+/// EMBER_*_OPS). `dtype` is the inputs' dtype (for a ternary, the value inputs'). Return
+/// false if the functor does not accept that dtype.
+template <class Op>
+bool launch_unary(Dtype dtype, const FlatArgs<1>* flat, const StridedArgs<1>* strided);
+template <class Op>
+bool launch_binary(Dtype dtype, const FlatArgs<2>* flat, const StridedArgs<2>* strided);
+template <class Op>
+bool launch_ternary(Dtype dtype, const FlatArgs<3>* flat, const StridedArgs<3>* strided);
+
+}  // namespace ember::cuda

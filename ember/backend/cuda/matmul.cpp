@@ -1,0 +1,216 @@
+// Matmul through cuBLASLt: float32 (TF32 tensor cores when EMBER_CUDA_TF32=1), float16 and
+// bfloat16, accumulating in float32. Row-major C = A B is computed as the column-major
+// C^T = B^T A^T, so no operand is copied when its last two dims are row- or column-
+// contiguous; others are copied first. Batch dims (broadcast ones have stride 0) collapse
+// to one strided batch where they can, else the outer ones loop on the host.
+#include <cublasLt.h>
+
+#include <algorithm>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "ember/backend/cuda/cuda_utils.h"
+#include "ember/backend/cuda/kernels.h"
+#include "ember/core/backend.h"
+#include "ember/core/primitives/matmul.h"
+
+namespace ember {
+namespace {
+
+constexpr size_t kWorkspaceBytes = size_t{32} << 20;
+
+void check_cublas(cublasStatus_t status, const char* call) {
+  if (status == CUBLAS_STATUS_SUCCESS) return;
+  throw RuntimeError(detail::concat("cuBLASLt error ", static_cast<int>(status), " in ", call));
+}
+#define EMBER_CUBLAS_CHECK(call) check_cublas((call), #call)
+
+// One handle per device for the life of the process (handles are thread-safe).
+cublasLtHandle_t handle_for(int device) {
+  static std::mutex mutex;
+  static std::vector<cublasLtHandle_t> handles;
+  std::lock_guard lock(mutex);
+  if (handles.empty()) handles.resize(backend::gpu_device_count(), nullptr);
+  if (handles[device] == nullptr) EMBER_CUBLAS_CHECK(cublasLtCreate(&handles[device]));
+  return handles[device];
+}
+
+template <class T, cublasStatus_t (*Destroy)(T)>
+struct Destroyer {
+  void operator()(T handle) const { Destroy(handle); }
+};
+using MatmulDesc = std::unique_ptr<std::remove_pointer_t<cublasLtMatmulDesc_t>,
+                                   Destroyer<cublasLtMatmulDesc_t, cublasLtMatmulDescDestroy>>;
+using MatrixLayout =
+    std::unique_ptr<std::remove_pointer_t<cublasLtMatrixLayout_t>,
+                    Destroyer<cublasLtMatrixLayout_t, cublasLtMatrixLayoutDestroy>>;
+using Preference =
+    std::unique_ptr<std::remove_pointer_t<cublasLtMatmulPreference_t>,
+                    Destroyer<cublasLtMatmulPreference_t, cublasLtMatmulPreferenceDestroy>>;
+
+// A matrix operand as column-major cuBLAS sees the row-major array: `transposed` when its
+// last two dims are column-contiguous; `leading` is the stride between its lines.
+struct Operand {
+  array source;
+  bool transposed = false;
+  int64_t leading = 0;
+};
+
+Operand operand_of(const array& a) {
+  const int nd = a.ndim();
+  const int64_t rows = a.shape(-2), cols = a.shape(-1);
+  const int64_t row_stride = a.strides()[nd - 2], col_stride = a.strides()[nd - 1];
+  if (col_stride == 1 && (row_stride >= std::max<int64_t>(cols, 1) || rows == 1)) {
+    return {a, false, std::max<int64_t>(rows == 1 ? cols : row_stride, 1)};
+  }
+  if (row_stride == 1 && (col_stride >= std::max<int64_t>(rows, 1) || cols == 1)) {
+    return {a, true, std::max<int64_t>(cols == 1 ? rows : col_stride, 1)};
+  }
+  array copy = cuda::contiguous_copy(a);
+  return {copy, false, std::max<int64_t>(cols, 1)};
+}
+
+// The alignment cuBLASLt may assume for a pointer (it defaults to 256 bytes).
+uint32_t alignment_of(const void* p) {
+  const auto address = reinterpret_cast<uintptr_t>(p);
+  uint32_t alignment = 256;
+  while (alignment > 1 && address % alignment != 0) alignment /= 2;
+  return alignment;
+}
+
+MatrixLayout make_layout(cudaDataType_t type, int64_t rows, int64_t cols, int64_t leading,
+                         int batch, int64_t batch_stride) {
+  cublasLtMatrixLayout_t layout = nullptr;
+  EMBER_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&layout, type, rows, cols, leading));
+  MatrixLayout owned(layout);
+  const int32_t count = batch;
+  EMBER_CUBLAS_CHECK(cublasLtMatrixLayoutSetAttribute(
+      layout, CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT, &count, sizeof(count)));
+  EMBER_CUBLAS_CHECK(cublasLtMatrixLayoutSetAttribute(
+      layout, CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET, &batch_stride, sizeof(batch_stride)));
+  return owned;
+}
+
+struct GemmCall {
+  cudaDataType_t type;
+  cublasComputeType_t compute;
+  int64_t m, n, k;
+  const Operand* a;
+  const Operand* b;
+};
+
+// One strided-batched product: `batch` matrices at the given element offsets and strides.
+void gemm(const GemmCall& call, const char* a_data, const char* b_data, char* c_data,
+          int batch, int64_t a_stride, int64_t b_stride, int64_t c_stride) {
+  const Operand& a = *call.a;
+  const Operand& b = *call.b;
+  cublasLtMatmulDesc_t raw_desc = nullptr;
+  EMBER_CUBLAS_CHECK(cublasLtMatmulDescCreate(&raw_desc, call.compute, CUDA_R_32F));
+  MatmulDesc desc(raw_desc);
+  // cuBLAS's A is our B and its B our A (C^T = B^T A^T).
+  const cublasOperation_t op_a = b.transposed ? CUBLAS_OP_T : CUBLAS_OP_N;
+  const cublasOperation_t op_b = a.transposed ? CUBLAS_OP_T : CUBLAS_OP_N;
+  EMBER_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(desc.get(), CUBLASLT_MATMUL_DESC_TRANSA,
+                                                    &op_a, sizeof(op_a)));
+  EMBER_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(desc.get(), CUBLASLT_MATMUL_DESC_TRANSB,
+                                                    &op_b, sizeof(op_b)));
+  const int64_t m = call.m, n = call.n, k = call.k;
+  MatrixLayout layout_a = b.transposed ? make_layout(call.type, k, n, b.leading, batch, b_stride)
+                                       : make_layout(call.type, n, k, b.leading, batch, b_stride);
+  MatrixLayout layout_b = a.transposed ? make_layout(call.type, m, k, a.leading, batch, a_stride)
+                                       : make_layout(call.type, k, m, a.leading, batch, a_stride);
+  MatrixLayout layout_c = make_layout(call.type, n, m, n, batch, c_stride);
+
+  cublasLtMatmulPreference_t raw_preference = nullptr;
+  EMBER_CUBLAS_CHECK(cublasLtMatmulPreferenceCreate(&raw_preference));
+  Preference preference(raw_preference);
+  const uint64_t workspace_bytes = kWorkspaceBytes;
+  EMBER_CUBLAS_CHECK(cublasLtMatmulPreferenceSetAttribute(
+      preference.get(), CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &workspace_bytes,
+      sizeof(workspace_bytes)));
+  const uint32_t align_a = alignment_of(b_data), align_b = alignment_of(a_data),
+                 align_c = alignment_of(c_data);
+  EMBER_CUBLAS_CHECK(cublasLtMatmulPreferenceSetAttribute(
+      preference.get(), CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, &align_a, sizeof(align_a)));
+  EMBER_CUBLAS_CHECK(cublasLtMatmulPreferenceSetAttribute(
+      preference.get(), CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES, &align_b, sizeof(align_b)));
+  EMBER_CUBLAS_CHECK(cublasLtMatmulPreferenceSetAttribute(
+      preference.get(), CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, &align_c, sizeof(align_c)));
+  EMBER_CUBLAS_CHECK(cublasLtMatmulPreferenceSetAttribute(
+      preference.get(), CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES, &align_c, sizeof(align_c)));
+
+  cublasLtHandle_t handle = handle_for(cuda::current_device());
+  cublasLtMatmulHeuristicResult_t heuristic{};
+  int found = 0;
+  EMBER_CUBLAS_CHECK(cublasLtMatmulAlgoGetHeuristic(handle, desc.get(), layout_a.get(),
+                                                    layout_b.get(), layout_c.get(),
+                                                    layout_c.get(), preference.get(), 1,
+                                                    &heuristic, &found));
+  EMBER_CHECK(found > 0, NotImplementedError, "[Matmul] cuBLASLt has no algorithm for ", m, "x",
+              k, " @ ", k, "x", n, " with these layouts");
+  void* workspace = heuristic.workspaceSize > 0 ? cuda::temporary(heuristic.workspaceSize) : nullptr;
+  const float alpha = 1.0f, beta = 0.0f;
+  EMBER_CUBLAS_CHECK(cublasLtMatmul(handle, desc.get(), &alpha, b_data, layout_a.get(), a_data,
+                                    layout_b.get(), &beta, c_data, layout_c.get(), c_data,
+                                    layout_c.get(), &heuristic.algo, workspace,
+                                    heuristic.workspaceSize, cuda::current_stream()));
+}
+
+}  // namespace
+
+void Matmul::eval_gpu(const std::vector<array>& inputs, array& out) {
+  const Dtype dtype = out.dtype();
+  cuda::check_gpu_dtype(name(), dtype);
+  EMBER_CHECK(dtype == float32 || dtype == float16 || dtype == bfloat16, NotImplementedError,
+              "[Matmul] ", dtype, " has no CUDA kernel (float32, float16 and bfloat16 do)");
+  cuda::allocate_output(out);
+  const int64_t m = out.shape(-2), n = out.shape(-1), k = inputs[0].shape(-1);
+  if (m == 0 || n == 0 || out.size() == 0) return;
+  if (k == 0) {
+    EMBER_CUDA_CHECK(cudaMemsetAsync(out.raw_data(), 0, out.nbytes(), cuda::current_stream()));
+    return;
+  }
+  const Operand a = operand_of(inputs[0]);
+  const Operand b = operand_of(inputs[1]);
+  GemmCall call{};
+  call.type = dtype == float32 ? CUDA_R_32F : dtype == float16 ? CUDA_R_16F : CUDA_R_16BF;
+  call.compute = dtype == float32 && cuda::allow_tf32() ? CUBLAS_COMPUTE_32F_FAST_TF32
+                                                        : CUBLAS_COMPUTE_32F;
+  call.m = m;
+  call.n = n;
+  call.k = k;
+  call.a = &a;
+  call.b = &b;
+
+  const int64_t itemsize = static_cast<int64_t>(out.itemsize());
+  const char* a_base = static_cast<const char*>(a.source.raw_data());
+  const char* b_base = static_cast<const char*>(b.source.raw_data());
+  char* c_base = static_cast<char*>(out.raw_data());
+  const Shape batch(out.shape().begin(), out.shape().end() - 2);
+  const Strides a_batch(a.source.strides().begin(), a.source.strides().end() - 2);
+  const Strides b_batch(b.source.strides().begin(), b.source.strides().end() - 2);
+  const Strides c_batch(out.strides().begin(), out.strides().end() - 2);
+  const cuda::Layout<3> layout = cuda::collapse<3>(name(), batch, {a_batch, b_batch, c_batch});
+  if (layout.ndim == 0) {
+    gemm(call, a_base, b_base, c_base, 1, 0, 0, m * n);
+    return;
+  }
+  // The innermost collapsed batch dim is one strided-batched call; outer ones loop here.
+  const int inner = layout.ndim - 1;
+  int64_t outer = 1;
+  for (int d = 0; d < inner; ++d) outer *= layout.shape[d];
+  for (int64_t index = 0; index < outer; ++index) {
+    int64_t offsets[3] = {0, 0, 0};
+    for (int64_t d = inner - 1, rest = index; d >= 0; --d) {
+      const int64_t coordinate = rest % layout.shape[d];
+      rest /= layout.shape[d];
+      for (int o = 0; o < 3; ++o) offsets[o] += coordinate * layout.strides[o][d];
+    }
+    gemm(call, a_base + offsets[0] * itemsize, b_base + offsets[1] * itemsize,
+         c_base + offsets[2] * itemsize, layout.shape[inner], layout.strides[0][inner],
+         layout.strides[1][inner], layout.strides[2][inner]);
+  }
+}
+
+}  // namespace ember

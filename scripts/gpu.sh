@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# The one script for the GPU machine: builds (or unpacks) the CUDA build, runs the GPU
+# tests (label `cuda`), runs them again under compute-sanitizer (memcheck on all, racecheck
+# on a subset), runs GPU benchmarks if any exist, and prints a summary table last.
+#
+#   scripts/gpu.sh bundle   # on a build machine: build the `cuda` preset here and pack
+#                           # build/gpu-bundle/ember-gpu.tar.xz (binaries + runtime libs)
+#   scripts/gpu.sh          # on the GPU machine: use that bundle if present, else
+#                           # configure + build the `cuda` preset there with all cores
+#
+# Why a bundle: the GPU machine (Ubuntu 24.04, CUDA 13, cmake, g++ 13, gtest,
+# nlohmann-json) lacks the OpenBLAS, LAPACK, pcre2 and utf8proc development packages that
+# libember links (CPU BLAS, tokenizer), so configuring there fails. Building on the dev
+# machine (nvcc needs no GPU) and carrying libember, the cuda test binaries and the few
+# runtime libraries the GPU image lacks is the robust path, and it spends no device time
+# compiling. Binaries from the older build machine (Debian 12, glibc 2.36) run on the
+# newer GPU image. The build-there path stays for images that have those packages.
+# Carry `build/gpu-bundle` with the device call (about 15-20 MiB of the 64 MiB allowed).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+bundle_dir=build/gpu-bundle
+bundle=$bundle_dir/ember-gpu.tar.xz
+export CCACHE_BASEDIR="$root" CCACHE_NOHASHDIR=1
+
+if [ "${1:-}" = "bundle" ]; then
+  set -e
+  build=${EMBER_CUDA_BUILD_DIR:-build/cuda}
+  cmake --preset cuda -B "$build" -DEMBER_BUILD_BENCHMARKS=OFF >/dev/null
+  targets=(ember)
+  for source in tests/cuda/*_test.cpp; do targets+=("cuda_$(basename "$source" .cpp)"); done
+  cmake --build "$build" -j "${EMBER_BUILD_JOBS:-2}" --target "${targets[@]}"
+  stage=$(mktemp -d)
+  mkdir -p "$stage/lib" "$stage/tests"
+  cp -a "$build"/lib/libember.so* "$stage/lib/"
+  cp "$build"/tests/cuda_* "$stage/tests/"
+  # Runtime libraries of libember that the GPU image lacks (not CUDA's own: it has those).
+  for lib in $(ldd "$build/lib/libember.so" | awk '/=> \//{print $3}' |
+               grep -E 'libopenblas|liblapack|libblas|libgfortran|libquadmath|libpcre2|libutf8proc'); do
+    cp -L "$lib" "$stage/lib/"
+  done
+  mkdir -p "$bundle_dir"
+  tar -C "$stage" -cJf "$bundle" .
+  rm -rf "$stage"
+  ls -la "$bundle"
+  exit 0
+fi
+
+# ---- on the GPU machine ----
+jobs=$(nproc)
+results=()
+record() { results+=("$(printf '%-44s %s' "$1" "$2")"); }
+
+nvidia-smi -L 2>/dev/null || echo "note: nvidia-smi found no GPU; the GPU tests will skip"
+export LD_LIBRARY_PATH="/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}"
+if [ -f "$bundle" ]; then
+  run_dir=/tmp/ember-gpu
+  rm -rf "$run_dir" && mkdir -p "$run_dir"
+  tar -C "$run_dir" -xJf "$bundle"
+  export LD_LIBRARY_PATH="$run_dir/lib:$LD_LIBRARY_PATH"
+  tests=("$run_dir"/tests/cuda_*)
+  record "build" "bundle ($bundle)"
+else
+  build=build/cuda
+  if cmake --preset cuda -DEMBER_BUILD_BENCHMARKS=ON >/tmp/ember-configure.log 2>&1 &&
+     cmake --build --preset cuda -j "$jobs" >/tmp/ember-build.log 2>&1; then
+    record "build" "cuda preset, $jobs jobs: ok"
+  else
+    tail -40 /tmp/ember-configure.log /tmp/ember-build.log
+    record "build" "FAILED (no bundle, and the cuda preset did not build here)"
+    printf '\n=== summary\n'; printf '%s\n' "${results[@]}"; exit 1
+  fi
+  tests=("$build"/tests/cuda_*)
+fi
+
+status=0
+run_suite() {  # name, wrapper..., then the tests run with --gtest_brief
+  local label=$1; shift
+  local passed=0 failed=0
+  for t in "${tests[@]}"; do
+    if "$@" "$t" --gtest_brief=1 ${GTEST_FILTER:+--gtest_filter=$GTEST_FILTER} \
+        >"/tmp/$(basename "$t").${label%% *}.log" 2>&1; then
+      passed=$((passed + 1))
+    else
+      failed=$((failed + 1)); status=1
+      echo "--- $label: $(basename "$t") failed"; tail -30 "/tmp/$(basename "$t").${label%% *}.log"
+    fi
+  done
+  record "$label" "$passed binaries passed, $failed failed"
+}
+
+echo "=== GPU tests"
+for t in "${tests[@]}"; do "$t" --gtest_brief=1 | tail -3; done
+run_suite "tests (label cuda)"
+
+sanitizer=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null)
+if [ -n "$sanitizer" ]; then
+  echo "=== compute-sanitizer memcheck"
+  run_suite "memcheck" timeout "${EMBER_SANITIZER_TIMEOUT:-300}" \
+    "$sanitizer" --tool memcheck --error-exitcode 99 --leak-check no
+  echo "=== compute-sanitizer racecheck (streams and memory tests)"
+  all_tests=("${tests[@]}")
+  tests=()
+  for t in "${all_tests[@]}"; do [[ $t == *cuda_backend_test ]] && tests+=("$t"); done
+  GTEST_FILTER='CudaStreams.*:CudaMemory.Dropped*' \
+    run_suite "racecheck (subset)" timeout "${EMBER_SANITIZER_TIMEOUT:-300}" \
+    "$sanitizer" --tool racecheck --error-exitcode 99
+  tests=("${all_tests[@]}")
+else
+  record "compute-sanitizer" "not found"
+fi
+
+if compgen -G "build/cuda/benchmarks/*gpu*" >/dev/null; then
+  for b in build/cuda/benchmarks/*gpu*; do "$b" && record "bench $(basename "$b")" ok; done
+else
+  record "benchmarks" "none for the GPU yet"
+fi
+
+printf '\n=== summary\n'
+printf '%s\n' "${results[@]}"
+exit $status

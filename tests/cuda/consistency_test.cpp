@@ -1,0 +1,229 @@
+// Cross-backend consistency (CONVENTIONS.md, "Tests"): every op ported to CUDA, on several
+// shapes (0-d, empty, odd sizes for vector tails, non-contiguous, broadcast) and dtypes,
+// runs on Device(cpu) and Device(gpu) from the same inputs; results must agree within
+// dtype-aware tolerances. One table row per op.
+#include <functional>
+
+#include "tests/cuda/cuda_test_util.h"
+
+using namespace ember;
+using namespace ember::test;
+
+namespace {
+
+using UnaryFn = std::function<array(const array&, StreamOrDevice)>;
+using BinaryFn = std::function<array(const array&, const array&, StreamOrDevice)>;
+
+struct UnaryRow {
+  const char* name;
+  UnaryFn fn;
+  bool positive_domain = false;  // inputs in [0.25, 2)
+  bool floats_only = true;
+};
+struct BinaryRow {
+  const char* name;
+  BinaryFn fn;
+  bool floats_only = false;
+  bool positive_rhs = false;  // right operand >= 1 (division, powers)
+};
+
+const std::vector<Dtype> kFloatTypes = {float32, float16, bfloat16};
+const std::vector<Dtype> kAllTypes = {float32, float16, bfloat16, int32, int64,
+                                      uint8,   int8,    uint32,   bool_};
+const std::vector<Shape> kShapes = {{}, {0}, {1}, {7}, {1027}, {3, 5}, {4, 1, 33}, {2, 3, 0}};
+
+std::vector<UnaryRow> unary_rows() {
+  return {
+      {"exp", [](const array& a, StreamOrDevice s) { return exp(a, s); }},
+      {"log", [](const array& a, StreamOrDevice s) { return log(a, s); }, true},
+      {"sqrt", [](const array& a, StreamOrDevice s) { return sqrt(a, s); }, true},
+      {"rsqrt", [](const array& a, StreamOrDevice s) { return rsqrt(a, s); }, true},
+      {"sin", [](const array& a, StreamOrDevice s) { return sin(a, s); }},
+      {"tanh", [](const array& a, StreamOrDevice s) { return tanh(a, s); }},
+      {"sigmoid", [](const array& a, StreamOrDevice s) { return sigmoid(a, s); }},
+      {"erf", [](const array& a, StreamOrDevice s) { return erf(a, s); }},
+      {"floor", [](const array& a, StreamOrDevice s) { return floor(a, s); }},
+      {"isnan", [](const array& a, StreamOrDevice s) { return isnan(a, s); }},
+      {"negative", [](const array& a, StreamOrDevice s) { return negative(a, s); }, false, false},
+      {"abs", [](const array& a, StreamOrDevice s) { return abs(a, s); }, false, false},
+      {"square", [](const array& a, StreamOrDevice s) { return square(a, s); }, false, false},
+  };
+}
+
+std::vector<BinaryRow> binary_rows() {
+  return {
+      {"add", [](const array& a, const array& b, StreamOrDevice s) { return add(a, b, s); }},
+      {"subtract",
+       [](const array& a, const array& b, StreamOrDevice s) { return subtract(a, b, s); }},
+      {"multiply",
+       [](const array& a, const array& b, StreamOrDevice s) { return multiply(a, b, s); }},
+      {"divide", [](const array& a, const array& b, StreamOrDevice s) { return divide(a, b, s); },
+       true, true},
+      {"maximum",
+       [](const array& a, const array& b, StreamOrDevice s) { return maximum(a, b, s); }},
+      {"minimum",
+       [](const array& a, const array& b, StreamOrDevice s) { return minimum(a, b, s); }},
+      {"floor_divide",
+       [](const array& a, const array& b, StreamOrDevice s) { return floor_divide(a, b, s); },
+       false, true},
+      {"remainder",
+       [](const array& a, const array& b, StreamOrDevice s) { return remainder(a, b, s); },
+       false, true},
+      {"logaddexp",
+       [](const array& a, const array& b, StreamOrDevice s) { return logaddexp(a, b, s); }, true},
+      {"less", [](const array& a, const array& b, StreamOrDevice s) { return less(a, b, s); }},
+      {"equal", [](const array& a, const array& b, StreamOrDevice s) { return equal(a, b, s); }},
+      {"not_equal",
+       [](const array& a, const array& b, StreamOrDevice s) { return not_equal(a, b, s); }},
+  };
+}
+
+std::string describe(const char* op, Dtype dtype, const Shape& shape, const char* layout) {
+  return detail::concat(op, " ", dtype, " ", shape_to_string(shape), " ", layout);
+}
+
+TEST(CudaConsistency, Unary) {
+  EMBER_REQUIRE_GPU();
+  unsigned seed = 1;
+  for (const auto& row : unary_rows()) {
+    for (Dtype dtype : row.floats_only ? kFloatTypes : kAllTypes) {
+      if (dtype == bool_ || dtype == uint8 || dtype == uint32) {
+        if (std::string(row.name) == "negative") continue;  // not defined for these
+      }
+      for (const auto& shape : kShapes) {
+        const float low = row.positive_domain ? 0.25f : -2.0f;
+        array x = random_array(shape, dtype, seed++, low, 2.0f);
+        expect_same(row.fn(x, kCpu), row.fn(x, kGpu), describe(row.name, dtype, shape, "contig"),
+                    tolerance_for(dtype));
+        if (shape.size() >= 2) {
+          // Non-contiguous input: a transposed view made on each device.
+          array xt_cpu = transpose(x, kCpu), xt_gpu = transpose(x, kGpu);
+          expect_same(row.fn(xt_cpu, kCpu), row.fn(xt_gpu, kGpu),
+                      describe(row.name, dtype, shape, "transposed"), tolerance_for(dtype));
+        }
+      }
+    }
+  }
+}
+
+TEST(CudaConsistency, Binary) {
+  EMBER_REQUIRE_GPU();
+  unsigned seed = 1000;
+  struct Pair {
+    Shape a, b;
+    const char* layout;
+  };
+  const std::vector<Pair> pairs = {
+      {{}, {}, "0-d"},          {{0}, {0}, "empty"},         {{1027}, {1027}, "contig"},
+      {{1027}, {}, "scalar-rhs"}, {{}, {33}, "scalar-lhs"},  {{3, 1}, {1, 4}, "outer"},
+      {{2, 3, 4}, {4}, "broadcast-row"}, {{5, 1, 6}, {5, 7, 1}, "broadcast-both"}};
+  for (const auto& row : binary_rows()) {
+    for (Dtype dtype : row.floats_only ? kFloatTypes : kAllTypes) {
+      if (dtype == bool_ && !row.floats_only) {
+        const std::string name = row.name;
+        if (name == "subtract" || name == "floor_divide" || name == "remainder") continue;
+      }
+      for (const auto& pair : pairs) {
+        array a = random_array(pair.a, dtype, seed++);
+        array b = row.positive_rhs ? random_array(pair.b, dtype, seed++, 1.0f, 3.0f)
+                                   : random_array(pair.b, dtype, seed++);
+        expect_same(row.fn(a, b, kCpu), row.fn(a, b, kGpu),
+                    describe(row.name, dtype, pair.a, pair.layout), tolerance_for(dtype));
+      }
+      // Strided operands: transposed views on the GPU, then the op.
+      array a = random_array({6, 9}, dtype, seed++);
+      array b = row.positive_rhs ? random_array({9, 6}, dtype, seed++, 1.0f, 3.0f)
+                                 : random_array({9, 6}, dtype, seed++);
+      expect_same(row.fn(transpose(a, kCpu), b, kCpu), row.fn(transpose(a, kGpu), b, kGpu),
+                  describe(row.name, dtype, {6, 9}, "transposed-lhs"), tolerance_for(dtype));
+    }
+  }
+}
+
+TEST(CudaConsistency, WhereAndAsType) {
+  EMBER_REQUIRE_GPU();
+  unsigned seed = 5000;
+  for (Dtype dtype : kAllTypes) {
+    for (const auto& shape : std::vector<Shape>{{}, {0}, {17}, {4, 5}}) {
+      array mask = random_array(shape, bool_, seed++);
+      array x = random_array(shape, dtype, seed++);
+      array y = random_array({}, dtype, seed++);
+      expect_same(where(mask, x, y, kCpu), where(mask, x, y, kGpu),
+                  describe("where", dtype, shape, "scalar-y"), tolerance_for(dtype));
+      for (Dtype to : kAllTypes) {
+        // Non-negative values: a negative float to an unsigned type is undefined in C++
+        // (the CPU wraps, the GPU saturates).
+        array v = random_array(shape, dtype, seed++, 0.0f, 4.0f);
+        expect_same(astype(v, to, kCpu), astype(v, to, kGpu),
+                    describe("astype", dtype, shape, dtype_name(to).data()), tolerance_for(to));
+      }
+    }
+  }
+}
+
+TEST(CudaConsistency, CopiesAndViews) {
+  EMBER_REQUIRE_GPU();
+  unsigned seed = 7000;
+  for (Dtype dtype : {float32, bfloat16, int64, uint8, bool_}) {
+    array x = random_array({4, 6, 5}, dtype, seed++);
+    auto check = [&](const char* what, const std::function<array(StreamOrDevice)>& f) {
+      expect_same(f(kCpu), f(kGpu), describe(what, dtype, {4, 6, 5}, ""), tolerance_for(dtype));
+    };
+    check("contiguous(transpose)", [&](StreamOrDevice s) {
+      return contiguous(transpose(x, {2, 0, 1}, s), false, s);
+    });
+    check("reshape(transpose)", [&](StreamOrDevice s) {
+      return reshape(transpose(x, {1, 0, 2}, s), {6, 20}, s);
+    });
+    check("slice", [&](StreamOrDevice s) {
+      return copy(slice(x, {1, 0, 1}, {4, 6, 5}, {2, 3, 2}, s), s);
+    });
+    check("broadcast", [&](StreamOrDevice s) {
+      return copy(broadcast_to(slice(x, {0, 0, 0}, {1, 6, 5}, s), {3, 6, 5}, s), s);
+    });
+    check("concatenate", [&](StreamOrDevice s) {
+      return concatenate({x, transpose(x, {0, 1, 2}, s), slice(x, {0, 0, 0}, {4, 6, 2}, s)}, 2, s);
+    });
+    if (dtype != bool_) {
+      check("arange", [&](StreamOrDevice s) { return arange(0.0, 50.0, 0.75, dtype, s); });
+    }
+  }
+}
+
+TEST(CudaConsistency, Matmul) {
+  EMBER_REQUIRE_GPU();
+  unsigned seed = 9000;
+  struct Case {
+    Shape a, b;
+    bool transpose_a, transpose_b;
+    const char* what;
+  };
+  const std::vector<Case> cases = {
+      {{8, 16}, {16, 12}, false, false, "2d"},
+      {{1, 64}, {64, 33}, false, false, "row-vector"},
+      {{37, 1}, {1, 29}, false, false, "outer (k=1)"},
+      {{16, 8}, {12, 16}, true, true, "both transposed"},
+      {{3, 17, 24}, {3, 24, 9}, false, false, "batched"},
+      {{4, 2, 8, 16}, {16, 5}, false, false, "broadcast rhs"},
+      {{2, 1, 8, 16}, {1, 3, 16, 4}, false, false, "broadcast both batch dims"},
+      {{5, 0}, {0, 7}, false, false, "k=0"},
+      {{0, 4}, {4, 3}, false, false, "m=0"},
+  };
+  for (Dtype dtype : kFloatTypes) {
+    for (const auto& c : cases) {
+      array a = random_array(c.a, dtype, seed++, -1.0f, 1.0f);
+      array b = random_array(c.b, dtype, seed++, -1.0f, 1.0f);
+      auto f = [&](StreamOrDevice s) {
+        array x = c.transpose_a ? transpose(a, s) : a;
+        array y = c.transpose_b ? transpose(b, s) : b;
+        return matmul(x, y, s);
+      };
+      const int k = c.transpose_a ? c.a.front() : c.a.back();
+      Tolerance tol = tolerance_for(dtype);
+      tol.atol *= std::max(1, k) / 4.0 + 1.0;  // accumulation order differs from the BLAS
+      expect_same(f(kCpu), f(kGpu), describe("matmul", dtype, c.a, c.what), tol);
+    }
+  }
+}
+
+}  // namespace
