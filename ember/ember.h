@@ -18,4 +18,5 @@
 #include "ember/core/random.h"
 #include "ember/core/stream.h"
 #include "ember/core/transforms.h"
+#include "ember/fast/fast.h"
 #include "ember/version.h"

@@ -6,6 +6,7 @@
 
 #include "ember/core/ops/creation.h"
 #include "ember/core/ops/elementwise.h"
+#include "ember/core/ops/gather_mm.h"
 #include "ember/core/ops/indexing.h"
 #include "ember/core/ops/linalg.h"
 #include "ember/core/ops/reduce.h"

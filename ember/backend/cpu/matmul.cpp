@@ -59,6 +59,41 @@ void widen(const T* src, int rows, int cols, int64_t ld, CBLAS_TRANSPOSE t, floa
   }
 }
 
+// One product C = A B of matrices at the given element offsets, for any float dtype.
+template <class T>
+void product(const Operand& a, const Operand& b, int64_t a_offset, int64_t b_offset, T* c, int m,
+             int n, int k, std::vector<float>& wa, std::vector<float>& wb, std::vector<float>& wc) {
+  const T* pa = static_cast<const T*>(a.source.raw_data()) + a_offset;
+  const T* pb = static_cast<const T*>(b.source.raw_data()) + b_offset;
+  if (k == 0) {
+    for (int64_t i = 0; i < int64_t(m) * n; ++i) c[i] = T(0);
+    return;
+  }
+  if constexpr (HalfFloat<T>) {
+    wa.resize(size_t(m) * k);
+    wb.resize(size_t(k) * n);
+    wc.resize(size_t(m) * n);
+    widen(pa, m, k, a.leading, a.transpose, wa.data());
+    widen(pb, k, n, b.leading, b.transpose, wb.data());
+    gemm<float>(CblasNoTrans, CblasNoTrans, m, n, k, wa.data(), k, wb.data(), n, wc.data(), n);
+    for (size_t i = 0; i < wc.size(); ++i) c[i] = static_cast<T>(wc[i]);
+  } else {
+    gemm<T>(a.transpose, b.transpose, m, n, k, pa, static_cast<int>(a.leading), pb,
+            static_cast<int>(b.leading), c, n);
+  }
+}
+
+// Element offset of batch element `flat` (row-major over `shape`) given the batch strides.
+int64_t batch_offset(int64_t flat, const array& x) {
+  int64_t offset = 0;
+  for (int d = x.ndim() - 3; d >= 0; --d) {
+    const int64_t extent = x.shape(d);
+    offset += (flat % extent) * x.strides()[d];
+    flat /= extent;
+  }
+  return offset;
+}
+
 }  // namespace
 
 void Matmul::eval_cpu(const std::vector<array>& inputs, array& out) {
@@ -67,50 +102,54 @@ void Matmul::eval_cpu(const std::vector<array>& inputs, array& out) {
   const Operand a = blas_operand(inputs[0], a_scratch);
   const Operand b = blas_operand(inputs[1], b_scratch);
   const int m = out.shape(-2), n = out.shape(-1), k = inputs[0].shape(-1);
-  const int nd = out.ndim();
   Shape batch(out.shape().begin(), out.shape().end() - 2);
   Strides a_batch(a.source.strides().begin(), a.source.strides().end() - 2);
   Strides b_batch(b.source.strides().begin(), b.source.strides().end() - 2);
   Strides out_batch(out.strides().begin(), out.strides().end() - 2);
-  (void)nd;
+  if (m == 0 || n == 0) return;
   dispatch_all_types(out.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     if constexpr (!is_inexact(storage_dtype_of<T>())) {
       throw RuntimeError(detail::concat("internal error: matmul on ", out.dtype()));
     } else {
-      const T* a_data = static_cast<const T*>(a.source.raw_data());
-      const T* b_data = static_cast<const T*>(b.source.raw_data());
       T* c_data = static_cast<T*>(out.raw_data());
-      if (m == 0 || n == 0) return;
       std::vector<float> wa, wb, wc;
-      if constexpr (HalfFloat<T>) {
-        wa.resize(size_t(m) * k);
-        wb.resize(size_t(k) * n);
-        wc.resize(size_t(m) * n);
-      }
       auto one = [&](const std::array<int64_t, 3>& o) {
-        const T* pa = a_data + o[0];
-        const T* pb = b_data + o[1];
-        T* pc = c_data + o[2];
-        if (k == 0) {
-          for (int64_t i = 0; i < int64_t(m) * n; ++i) pc[i] = T(0);
-          return;
-        }
-        if constexpr (HalfFloat<T>) {
-          widen(pa, m, k, a.leading, a.transpose, wa.data());
-          widen(pb, k, n, b.leading, b.transpose, wb.data());
-          gemm<float>(CblasNoTrans, CblasNoTrans, m, n, k, wa.data(), k, wb.data(), n, wc.data(), n);
-          for (size_t i = 0; i < wc.size(); ++i) pc[i] = static_cast<T>(wc[i]);
-        } else {
-          gemm<T>(a.transpose, b.transpose, m, n, k, pa, static_cast<int>(a.leading), pb,
-                  static_cast<int>(b.leading), pc, n);
-        }
+        product<T>(a, b, o[0], o[1], c_data + o[2], m, n, k, wa, wb, wc);
       };
       if (batch.empty()) {
         one({0, 0, 0});
       } else {
         cpu::for_each_strided<3>(batch, {a_batch, b_batch, out_batch}, one);
       }
+    }
+  });
+}
+
+void GatherMM::eval_cpu(const std::vector<array>& inputs, array& out) {
+  cpu::allocate_output(out);
+  array a_scratch = inputs[0], b_scratch = inputs[1];
+  const Operand a = blas_operand(inputs[0], a_scratch);
+  const Operand b = blas_operand(inputs[1], b_scratch);
+  const int m = out.shape(-2), n = out.shape(-1), k = inputs[0].shape(-1);
+  const int32_t* lhs = static_cast<const int32_t*>(inputs[2].raw_data());
+  const int32_t* rhs = static_cast<const int32_t*>(inputs[3].raw_data());
+  const int64_t count = static_cast<int64_t>(inputs[2].size());
+  const int64_t a_count = static_cast<int64_t>(inputs[0].size()) / std::max<int64_t>(int64_t(m) * k, 1);
+  const int64_t b_count = static_cast<int64_t>(inputs[1].size()) / std::max<int64_t>(int64_t(k) * n, 1);
+  for (int64_t i = 0; i < count; ++i) {
+    EMBER_CHECK(lhs[i] >= 0 && lhs[i] < a_count && rhs[i] >= 0 && rhs[i] < b_count, IndexError,
+                "[GatherMM] index pair (", lhs[i], ", ", rhs[i], ") out of range for ", a_count,
+                " and ", b_count, " matrices");
+  }
+  if (m == 0 || n == 0) return;
+  dispatch_float_types(out.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    T* c_data = static_cast<T*>(out.raw_data());
+    std::vector<float> wa, wb, wc;
+    for (int64_t i = 0; i < count; ++i) {
+      product<T>(a, b, batch_offset(lhs[i], a.source), batch_offset(rhs[i], b.source),
+                 c_data + i * int64_t(m) * n, m, n, k, wa, wb, wc);
     }
   });
 }

@@ -17,3 +17,20 @@ class Matmul : public UnaryPrimitive {
 };
 
 }  // namespace ember
+
+namespace ember {
+
+/// gather_mm: inputs a [..., M, K], b [..., K, N], and int32 row-contiguous index arrays of
+/// the output's batch shape picking a's and b's flattened batch elements.
+class GatherMM : public UnaryPrimitive {
+ public:
+  explicit GatherMM(Stream stream) : UnaryPrimitive(stream) {}
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  void eval_gpu(const std::vector<array>& inputs, array& out) override;
+  const char* name() const override { return "GatherMM"; }
+  bool is_equivalent(const Primitive& other) const override {
+    return dynamic_cast<const GatherMM*>(&other) != nullptr;
+  }
+};
+
+}  // namespace ember

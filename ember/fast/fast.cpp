@@ -1,0 +1,180 @@
+// Reference compositions of the fused ops (fast/fast.h). They compute in float32 where the
+// header says so and cast back, matching what the fused kernels must produce.
+#include "ember/fast/fast.h"
+
+#include <cmath>
+
+#include "ember/core/errors.h"
+#include "ember/core/ops.h"
+#include "ember/fast/primitives.h"
+
+namespace ember::fast {
+
+array rms_norm(const array& x, const std::optional<array>& weight, float eps, StreamOrDevice s) {
+  EMBER_CHECK(x.ndim() >= 1, ValueError, "[rms_norm] input must have at least one dimension");
+  Dtype out_dtype = x.dtype();
+  if (weight) {
+    EMBER_CHECK(weight->ndim() == 1 && weight->shape(0) == x.shape(-1), ValueError,
+                "[rms_norm] weight of shape ", shape_to_string(weight->shape()),
+                " does not match the last axis of x ", shape_to_string(x.shape()));
+    out_dtype = promote_types(out_dtype, weight->dtype());
+  }
+  EMBER_CHECK(is_floating_point(out_dtype), TypeError, "[rms_norm] needs a floating dtype, got ",
+              out_dtype);
+  array x32 = astype(x, float32, s);
+  array normed = x32 * rsqrt(mean(square(x32, s), -1, true, s) + array(eps), s);
+  normed = astype(normed, x.dtype(), s);
+  if (!weight) return normed;
+  return multiply(astype(*weight, out_dtype, s), astype(normed, out_dtype, s), s);
+}
+
+array layer_norm(const array& x, const std::optional<array>& weight,
+                 const std::optional<array>& bias, float eps, StreamOrDevice s) {
+  EMBER_CHECK(x.ndim() >= 1, ValueError, "[layer_norm] input must have at least one dimension");
+  EMBER_CHECK(is_floating_point(x.dtype()), TypeError, "[layer_norm] needs a floating dtype, got ",
+              x.dtype());
+  array x32 = astype(x, float32, s);
+  array centred = x32 - mean(x32, -1, true, s);
+  array normed = centred * rsqrt(mean(square(centred, s), -1, true, s) + array(eps), s);
+  array out = astype(normed, x.dtype(), s);
+  if (weight) out = multiply(out, astype(*weight, x.dtype(), s), s);
+  if (bias) out = add(out, astype(*bias, x.dtype(), s), s);
+  return out;
+}
+
+array rope(const array& x, int dims, bool traditional, std::optional<float> base, float scale,
+           int offset, const std::optional<array>& freqs, StreamOrDevice s) {
+  EMBER_CHECK(x.ndim() >= 2, ValueError, "[rope] input must have at least 2 dimensions, got ",
+              shape_to_string(x.shape()));
+  const int features = x.shape(-1), length = x.shape(-2);
+  EMBER_CHECK(dims > 0 && dims % 2 == 0 && dims <= features, ValueError, "[rope] dims (", dims,
+              ") must be even, positive and at most the feature size ", features);
+  EMBER_CHECK(base.has_value() != freqs.has_value(), ValueError,
+              "[rope] give exactly one of base and freqs");
+  const int half = dims / 2;
+  array inv_freq = freqs ? reciprocal(astype(*freqs, float32, s), s)
+                         : exp(arange(0, half, s) * array(-2.0f * std::log(*base) / dims), s);
+  if (freqs) {
+    EMBER_CHECK(freqs->ndim() == 1 && freqs->shape(0) == half, ValueError,
+                "[rope] freqs must have shape [", half, "], got ", shape_to_string(freqs->shape()));
+  }
+  array positions = astype(arange(offset, offset + length, s), float32, s) * array(scale);
+  array theta = outer(positions, astype(inv_freq, float32, s), s);  // [L, half]
+  array cos_t = cos(theta, s), sin_t = sin(theta, s);
+  array x32 = astype(x, float32, s);
+  const int nd = x.ndim();
+  Shape start(nd, 0), stop(x.shape());
+  auto features_slice = [&](int from, int to, int step) {
+    Shape lo = start, hi = stop, strides(nd, 1);
+    lo[nd - 1] = from;
+    hi[nd - 1] = to;
+    strides[nd - 1] = step;
+    return slice(x32, lo, hi, strides, s);
+  };
+  array x1 = traditional ? features_slice(0, dims, 2) : features_slice(0, half, 1);
+  array x2 = traditional ? features_slice(1, dims, 2) : features_slice(half, dims, 1);
+  array out1 = x1 * cos_t - x2 * sin_t;
+  array out2 = x2 * cos_t + x1 * sin_t;
+  array rotated = traditional
+                      ? reshape(stack({out1, out2}, -1, s), [&] {
+                          Shape sh(x.shape());
+                          sh[nd - 1] = dims;
+                          return sh;
+                        }(), s)
+                      : concatenate({out1, out2}, -1, s);
+  if (dims < features) rotated = concatenate({rotated, features_slice(dims, features, 1)}, -1, s);
+  return astype(rotated, x.dtype(), s);
+}
+
+array scaled_dot_product_attention(const array& queries, const array& keys, const array& values,
+                                   float scale, const std::string& mask_mode,
+                                   const std::optional<array>& mask_arr, StreamOrDevice s) {
+  const char* op = "[scaled_dot_product_attention] ";
+  EMBER_CHECK(queries.ndim() == 4 && keys.ndim() == 4 && values.ndim() == 4, ValueError, op,
+              "queries, keys and values must be [B, H, L, D]; got ", shape_to_string(queries.shape()),
+              ", ", shape_to_string(keys.shape()), ", ", shape_to_string(values.shape()));
+  const int batch = queries.shape(0), q_heads = queries.shape(1), length = queries.shape(2);
+  const int kv_heads = keys.shape(1), kv_length = keys.shape(2), head_dim = queries.shape(3);
+  EMBER_CHECK(keys.shape(3) == head_dim && values.shape(1) == kv_heads &&
+                  values.shape(2) == kv_length && keys.shape(0) == batch && values.shape(0) == batch,
+              ValueError, op, "shapes do not match: queries ", shape_to_string(queries.shape()),
+              ", keys ", shape_to_string(keys.shape()), ", values ", shape_to_string(values.shape()));
+  EMBER_CHECK(kv_heads > 0 && q_heads % kv_heads == 0, ValueError, op, "query heads (", q_heads,
+              ") must be a multiple of key/value heads (", kv_heads, ")");
+  EMBER_CHECK(mask_mode.empty() || mask_mode == "causal" || mask_mode == "array", ValueError, op,
+              "mask_mode must be \"\", \"causal\" or \"array\", got \"", mask_mode, "\"");
+  EMBER_CHECK((mask_mode == "array") == mask_arr.has_value(), ValueError, op,
+              "mask_arr is required with mask_mode \"array\" and only then");
+  const int groups = q_heads / kv_heads;
+  array q = reshape(astype(queries, float32, s) * array(scale), {batch, kv_heads, groups, length, head_dim}, s);
+  array k = expand_dims(astype(keys, float32, s), 2, s);
+  array v = expand_dims(astype(values, float32, s), 2, s);
+  array scores = matmul(q, swapaxes(k, -1, -2, s), s);  // [B, Hkv, G, L, S]
+  if (mask_mode == "causal") {
+    array query_pos = expand_dims(arange(kv_length - length, kv_length, s), 1, s);
+    array key_pos = expand_dims(arange(0, kv_length, s), 0, s);
+    scores = where(greater_equal(query_pos, key_pos, s), scores,
+                   array(-std::numeric_limits<float>::infinity()), s);
+  } else if (mask_mode == "array") {
+    array mask = *mask_arr;
+    EMBER_CHECK(mask.ndim() <= 4, ValueError, op, "mask must have at most 4 dimensions, got ",
+                shape_to_string(mask.shape()));
+    while (mask.ndim() < 4) mask = expand_dims(mask, 0, s);
+    // [B|1, H|1, L, S] -> [B|1, Hkv|1, G|1, L, S]
+    const int mask_heads = mask.shape(1);
+    EMBER_CHECK(mask_heads == 1 || mask_heads == q_heads, ValueError, op,
+                "mask heads must be 1 or ", q_heads, ", got ", mask_heads);
+    mask = mask_heads == 1 ? expand_dims(mask, 2, s)
+                           : reshape(mask, {mask.shape(0), kv_heads, groups, mask.shape(2), mask.shape(3)}, s);
+    if (mask.dtype() == bool_) {
+      scores = where(mask, scores, array(-std::numeric_limits<float>::infinity()), s);
+    } else {
+      scores = scores + astype(mask, float32, s);
+    }
+  }
+  array probs = softmax(scores, -1, true, s);
+  array out = matmul(probs, v, s);  // [B, Hkv, G, L, Dv]
+  out = reshape(out, {batch, q_heads, length, values.shape(3)}, s);
+  return astype(out, promote_types(queries.dtype(), values.dtype()), s);
+}
+
+std::pair<array, array> gated_delta_rule(const array& q, const array& k, const array& v,
+                                         const array& g, const array& beta, const array& state,
+                                         StreamOrDevice s) {
+  const char* op = "[gated_delta_rule] ";
+  EMBER_CHECK(q.ndim() == 4 && k.ndim() == 4 && v.ndim() == 4 && g.ndim() == 3 &&
+                  beta.ndim() == 3 && state.ndim() == 4,
+              ValueError, op, "expected q, k, v [B, T, H, D], g and beta [B, T, Hv], state "
+              "[B, Hv, Dk, Dv]; got q ", shape_to_string(q.shape()), ", v ",
+              shape_to_string(v.shape()), ", g ", shape_to_string(g.shape()), ", state ",
+              shape_to_string(state.shape()));
+  const int batch = q.shape(0), steps = q.shape(1), key_heads = q.shape(2), key_dim = q.shape(3);
+  const int value_heads = v.shape(2), value_dim = v.shape(3);
+  EMBER_CHECK(k.shape() == q.shape(), ValueError, op, "k ", shape_to_string(k.shape()),
+              " must have q's shape ", shape_to_string(q.shape()));
+  EMBER_CHECK(v.shape(0) == batch && v.shape(1) == steps && key_heads > 0 &&
+                  value_heads % key_heads == 0,
+              ValueError, op, "v ", shape_to_string(v.shape()), " does not fit q ",
+              shape_to_string(q.shape()), " (value heads must be a multiple of key heads)");
+  const Shape gate_shape{batch, steps, value_heads};
+  EMBER_CHECK(g.shape() == gate_shape && beta.shape() == gate_shape, ValueError, op, "g ",
+              shape_to_string(g.shape()), " and beta ", shape_to_string(beta.shape()),
+              " must have shape ", shape_to_string(gate_shape));
+  const Shape state_shape{batch, value_heads, key_dim, value_dim};
+  EMBER_CHECK(state.shape() == state_shape, ValueError, op, "state ",
+              shape_to_string(state.shape()), " must have shape ", shape_to_string(state_shape));
+  for (const array* a : {&q, &k, &v, &g, &beta, &state}) {
+    EMBER_CHECK(is_floating_point(a->dtype()), TypeError, op, "inputs must be floating, got ",
+                a->dtype());
+  }
+  const Stream stream = to_stream(s);
+  std::vector<array> inputs;
+  for (const array* a : {&q, &k, &v, &g, &beta, &state}) {
+    inputs.push_back(contiguous(astype(*a, float32, stream), false, stream));
+  }
+  auto outputs = array::make_arrays({v.shape(), state_shape}, {float32, float32},
+                                    std::make_shared<GatedDeltaRule>(stream), std::move(inputs));
+  return {astype(outputs[0], v.dtype(), stream), outputs[1]};
+}
+
+}  // namespace ember::fast

@@ -1,0 +1,90 @@
+// The decoder-only skeleton every supported family shares (internal to lm/models):
+// embedding -> blocks (pre-norm mixer + pre-norm MLP, each with a residual) -> final norm ->
+// output projection. Families differ in their mixers (attention or Gated DeltaNet), their
+// MLPs (dense or sparse experts) and their norms.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ember/lm/models/layers.h"
+#include "ember/lm/models/model.h"
+
+namespace ember::lm {
+
+/// RMSNorm with a plain weight (x_hat cast to x's dtype, times w) or a zero-centred one
+/// (x_hat * (1 + w) in float32).
+struct Norm {
+  array weight;
+  bool centred = false;
+  float eps = 1e-6f;
+  array operator()(const array& x) const;
+};
+Norm load_norm(layers::Loader& loader, const std::string& name, int size, float eps, bool centred);
+
+/// A token mixer: attention or a recurrent layer. Reads and appends to its own cache.
+class Mixer {
+ public:
+  virtual ~Mixer() = default;
+  virtual array operator()(const array& x, Cache& cache) const = 0;
+  virtual std::unique_ptr<Cache> make_cache() const = 0;
+};
+
+struct AttentionConfig {
+  int hidden = 0, heads = 0, kv_heads = 0, head_dim = 0;
+  bool qk_norm = false;     ///< RMSNorm of each head of q and k (Qwen3)
+  bool output_gate = false; ///< q_proj also yields a gate: out * sigmoid(gate) (Qwen3-Next)
+  bool centred_norms = false;
+  float eps = 1e-6f;
+  layers::Rope rope;
+};
+std::unique_ptr<Mixer> load_attention(layers::Loader& loader, const std::string& prefix,
+                                      const AttentionConfig& config);
+
+/// One decoder block: x + mixer(norm1(x)), then h + mlp(norm2(h)).
+struct Block {
+  Norm input_norm, post_norm;
+  std::unique_ptr<Mixer> mixer;
+  std::function<array(const array&)> mlp;
+};
+
+class DecoderModel : public Model {
+ public:
+  array forward(const array& tokens, CacheList& caches) override;
+  CacheList make_caches() const override;
+
+  // Filled by the family loaders.
+  void set_info(std::string model_type, int vocab, int max_context, Dtype dtype, size_t bytes) {
+    model_type_ = std::move(model_type);
+    vocab_size_ = vocab;
+    max_context_ = max_context;
+    dtype_ = dtype;
+    weight_bytes_ = bytes;
+  }
+  array embed_tokens{0.0f};
+  std::optional<array> lm_head;  ///< absent when tied to embed_tokens
+  Norm final_norm{array(0.0f)};
+  std::vector<Block> blocks;
+};
+
+/// Fields every family reads from config.json.
+struct CommonConfig {
+  int hidden = 0, layers = 0, vocab = 0, heads = 0, kv_heads = 0, head_dim = 0;
+  int intermediate = 0, max_context = 0;
+  float eps = 1e-6f;
+  bool tie_embeddings = false;
+};
+CommonConfig read_common_config(const ConfigReader& config);
+
+/// Loads the embedding, final norm and output projection into `model`.
+void load_embeddings(layers::Loader& loader, const CommonConfig& config, bool centred_norm,
+                     DecoderModel& model);
+
+/// Family loaders (llama.cpp, qwen3_5.cpp).
+std::unique_ptr<Model> load_llama_family(const ConfigReader& config, WeightStore& store, Dtype dtype);
+std::unique_ptr<Model> load_hybrid_family(const ConfigReader& config, WeightStore& store, Dtype dtype);
+
+}  // namespace ember::lm

@@ -1,0 +1,164 @@
+#include "ember/lm/models/layers.h"
+
+#include <cmath>
+#include <numbers>
+
+#include "ember/core/errors.h"
+#include "ember/core/ops.h"
+#include "ember/fast/fast.h"
+
+namespace ember::lm::layers {
+
+array Loader::take(const std::string& name, const Shape& shape) {
+  array a = store_.take(name, shape);
+  bytes_ += a.nbytes();
+  return a.dtype() == dtype_ ? a : astype(a, dtype_);
+}
+
+array Loader::take_float32(const std::string& name, const Shape& shape) {
+  array a = store_.take(name, shape);
+  bytes_ += a.nbytes();
+  return a.dtype() == float32 ? a : astype(a, float32);
+}
+
+std::optional<array> Loader::take_optional(const std::string& name, const Shape& shape) {
+  if (!store_.contains(name)) return std::nullopt;
+  return take(name, shape);
+}
+
+array Linear::operator()(const array& x) const {
+  array y = matmul(x, transpose(weight));
+  return bias ? y + *bias : y;
+}
+
+Linear load_linear(Loader& loader, const std::string& prefix, int out, int in, bool bias) {
+  Linear l{loader.take(prefix + ".weight", {out, in}), std::nullopt};
+  if (bias) l.bias = loader.take(prefix + ".bias", {out});
+  else l.bias = loader.take_optional(prefix + ".bias", {out});
+  return l;
+}
+
+array silu(const array& x) { return x * sigmoid(x); }
+
+array softplus(const array& x) {
+  return where(greater(x, array(20.0f, x.dtype())), x, log1p(exp(x)));
+}
+
+array Mlp::operator()(const array& x) const { return down(silu(gate(x)) * up(x)); }
+
+Mlp load_mlp(Loader& loader, const std::string& prefix, int hidden, int intermediate) {
+  return {load_linear(loader, prefix + ".gate_proj", intermediate, hidden),
+          load_linear(loader, prefix + ".up_proj", intermediate, hidden),
+          load_linear(loader, prefix + ".down_proj", hidden, intermediate)};
+}
+
+array SparseMoe::operator()(const array& x) const {
+  // x: [..., H] -> tokens [N, H]
+  const Shape outer_shape(x.shape().begin(), x.shape().end() - 1);
+  const int hidden = x.shape(-1);
+  array tokens = reshape(x, {-1, hidden});
+  array probs = softmax(astype(matmul(tokens, transpose(router)), float32), -1, true);
+  const int experts = router.shape(0);
+  array order = argpartition(negative(probs), top_k - 1, -1);
+  array chosen = slice(order, {0, 0}, {order.shape(0), top_k});           // [N, k]
+  array weights = take_along_axis(probs, chosen, -1);                      // [N, k]
+  if (normalize_top_k) weights = weights / sum(weights, -1, true);
+  (void)experts;
+  array xs = expand_dims(tokens, {-2, -3});                                // [N, 1, 1, H]
+  array g = gather_mm(xs, gate_t, std::nullopt, chosen);                   // [N, k, 1, I]
+  array u = gather_mm(xs, up_t, std::nullopt, chosen);
+  array h = silu(g) * u;
+  array y = squeeze(gather_mm(h, down_t, std::nullopt, chosen), -2);      // [N, k, H]
+  array out = sum(y * expand_dims(astype(weights, y.dtype()), -1), -2);   // [N, H]
+  if (shared) {
+    array s = (*shared)(tokens);
+    if (shared_gate) s = sigmoid((*shared_gate)(tokens)) * s;
+    out = out + s;
+  }
+  Shape shape = outer_shape;
+  shape.push_back(hidden);
+  return reshape(out, shape);
+}
+
+SparseMoe load_moe(Loader& loader, const std::string& prefix, int hidden, int intermediate,
+                   int num_experts, int top_k, bool normalize_top_k) {
+  EMBER_CHECK(top_k >= 1 && top_k <= num_experts, ValueError, "[load_model] config.json: ",
+              "num_experts_per_tok (", top_k, ") must be in [1, ", num_experts, "]");
+  SparseMoe moe{loader.take(prefix + ".gate.weight", {num_experts, hidden}),
+                array(0.0f), array(0.0f), array(0.0f), top_k, normalize_top_k,
+                std::nullopt, std::nullopt};
+  const std::string experts = prefix + ".experts";
+  array gate(0.0f), up(0.0f), down(0.0f);
+  if (loader.contains(experts + ".gate_up_proj")) {
+    array gate_up = loader.take(experts + ".gate_up_proj", {num_experts, 2 * intermediate, hidden});
+    gate = slice(gate_up, {0, 0, 0}, {num_experts, intermediate, hidden});
+    up = slice(gate_up, {0, intermediate, 0}, {num_experts, 2 * intermediate, hidden});
+    down = loader.take(experts + ".down_proj", {num_experts, hidden, intermediate});
+  } else {
+    std::vector<array> gates, ups, downs;
+    for (int e = 0; e < num_experts; ++e) {
+      const std::string p = experts + "." + std::to_string(e);
+      gates.push_back(loader.take(p + ".gate_proj.weight", {intermediate, hidden}));
+      ups.push_back(loader.take(p + ".up_proj.weight", {intermediate, hidden}));
+      downs.push_back(loader.take(p + ".down_proj.weight", {hidden, intermediate}));
+    }
+    gate = stack(gates, 0);
+    up = stack(ups, 0);
+    down = stack(downs, 0);
+  }
+  moe.gate_t = swapaxes(gate, -1, -2);
+  moe.up_t = swapaxes(up, -1, -2);
+  moe.down_t = swapaxes(down, -1, -2);
+  return moe;
+}
+
+array Rope::operator()(const array& x, int offset) const {
+  return fast::rope(x, dims, false, periods ? std::nullopt : base, scale, offset, periods);
+}
+
+Rope make_rope(const RopeConfig& config, int head_dim) {
+  Rope rope;
+  rope.dims = static_cast<int>(head_dim * config.partial_rotary_factor);
+  rope.dims -= rope.dims % 2;
+  EMBER_CHECK(rope.dims > 0, ValueError, "[load_model] config.json: partial_rotary_factor ",
+              config.partial_rotary_factor, " leaves no rotary features of head_dim ", head_dim);
+  if (config.type == "linear") {
+    rope.base = static_cast<float>(config.theta);
+    rope.scale = static_cast<float>(1.0 / config.factor);
+  } else if (config.type == "llama3") {
+    // Llama 3.1: long wavelengths are stretched by `factor`, short ones kept, and the band
+    // between interpolated (transformers' _compute_llama3_parameters, as periods).
+    const double old_context = config.original_max_position_embeddings;
+    const double low_wavelen = old_context / config.low_freq_factor;
+    const double high_wavelen = old_context / config.high_freq_factor;
+    std::vector<float> periods;
+    for (int i = 0; i < rope.dims; i += 2) {
+      double period = std::pow(config.theta, static_cast<double>(i) / rope.dims);
+      const double wavelen = 2 * std::numbers::pi * period;
+      if (wavelen > low_wavelen) {
+        period *= config.factor;
+      } else if (wavelen >= high_wavelen) {
+        const double smooth = (old_context / wavelen - config.low_freq_factor) /
+                              (config.high_freq_factor - config.low_freq_factor);
+        period /= (1 - smooth) / config.factor + smooth;
+      }
+      periods.push_back(static_cast<float>(period));
+    }
+    rope.periods = array(periods.begin(), {static_cast<int>(periods.size())}, float32);
+  } else {
+    rope.base = static_cast<float>(config.theta);
+  }
+  return rope;
+}
+
+array CentredRmsNorm::operator()(const array& x) const {
+  return astype(fast::rms_norm(astype(x, float32), weight_plus_one, eps), x.dtype());
+}
+
+CentredRmsNorm load_centred_rms_norm(Loader& loader, const std::string& name, int size, float eps) {
+  return {loader.take_float32(name, {size}) + array(1.0f), eps};
+}
+
+array embed(const array& table, const array& tokens) { return take(table, tokens, 0); }
+
+}  // namespace ember::lm::layers

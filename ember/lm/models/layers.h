@@ -1,0 +1,88 @@
+// Building blocks shared by the model families (internal to lm/models): projections, the
+// gated MLP, sparse mixture-of-experts, rotary embeddings, RMSNorm variants, and the loader
+// helpers that take tensors from a WeightStore in the compute dtype.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ember/core/array.h"
+#include "ember/lm/models/config.h"
+#include "ember/lm/models/weights.h"
+
+namespace ember::lm::layers {
+
+/// Tensors taken from a WeightStore, cast to the model's dtype (float32 where asked).
+class Loader {
+ public:
+  Loader(WeightStore& store, Dtype dtype) : store_(store), dtype_(dtype) {}
+  array take(const std::string& name, const Shape& shape = {});
+  array take_float32(const std::string& name, const Shape& shape = {});
+  std::optional<array> take_optional(const std::string& name, const Shape& shape = {});
+  bool contains(const std::string& name) const { return store_.contains(name); }
+  Dtype dtype() const { return dtype_; }
+  size_t bytes() const { return bytes_; }
+
+ private:
+  WeightStore& store_;
+  Dtype dtype_;
+  size_t bytes_ = 0;
+};
+
+struct Linear {
+  array weight;  ///< [out, in]
+  std::optional<array> bias;
+  array operator()(const array& x) const;
+};
+Linear load_linear(Loader& loader, const std::string& prefix, int out, int in, bool bias = false);
+
+array silu(const array& x);
+/// log(1 + exp(x)), linear above 20 as torch's softplus.
+array softplus(const array& x);
+
+/// down(silu(gate(x)) * up(x)).
+struct Mlp {
+  Linear gate, up, down;
+  array operator()(const array& x) const;
+};
+Mlp load_mlp(Loader& loader, const std::string& prefix, int hidden, int intermediate);
+
+/// Top-k routed experts (softmax router, optional renormalisation of the k weights), with an
+/// optional always-on shared expert scaled by sigmoid(shared_gate(x)).
+struct SparseMoe {
+  array router;                       ///< [E, H]
+  array gate_t, up_t, down_t;         ///< [E, H, I], [E, H, I], [E, I, H] (transposed views)
+  int top_k = 1;
+  bool normalize_top_k = true;
+  std::optional<Mlp> shared;
+  std::optional<Linear> shared_gate;  ///< [1, H]
+  array operator()(const array& x) const;
+};
+/// Experts stored per expert (experts.<e>.{gate,up,down}_proj.weight) or fused
+/// (experts.gate_up_proj [E, 2I, H] and experts.down_proj [E, H, I]).
+SparseMoe load_moe(Loader& loader, const std::string& prefix, int hidden, int intermediate,
+                   int num_experts, int top_k, bool normalize_top_k);
+
+/// Rotary embedding of the first `dims` features of [B, H, T, D] inputs.
+struct Rope {
+  int dims = 0;
+  std::optional<float> base;
+  std::optional<array> periods;  ///< for rope types that reshape the frequencies
+  float scale = 1.0f;
+  array operator()(const array& x, int offset) const;
+};
+Rope make_rope(const RopeConfig& config, int head_dim);
+
+/// RMSNorm whose checkpoint weight w is stored centred on zero: x_hat * (1 + w), in float32.
+struct CentredRmsNorm {
+  array weight_plus_one;  ///< float32
+  float eps = 1e-6f;
+  array operator()(const array& x) const;
+};
+CentredRmsNorm load_centred_rms_norm(Loader& loader, const std::string& name, int size, float eps);
+
+/// The weight shared by an embedding and a tied output projection.
+array embed(const array& table, const array& tokens);
+
+}  // namespace ember::lm::layers

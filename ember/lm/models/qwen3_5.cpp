@@ -1,0 +1,229 @@
+// Qwen3.5 (dense and MoE) and Qwen3-Next: hybrid decoders that interleave Gated DeltaNet
+// layers (linear attention with a causal depthwise conv and a delta-rule recurrent state)
+// with gated full attention (partial RoPE, q/k norms, sigmoid output gate). RMSNorm weights
+// are stored centred on zero. Follows transformers' Qwen3NextModel / Qwen3_5Model and the
+// Gated DeltaNet paper (Yang et al., 2024).
+#include <algorithm>
+#include <cmath>
+
+#include "ember/core/errors.h"
+#include "ember/core/ops.h"
+#include "ember/fast/fast.h"
+#include "ember/lm/models/decoder.h"
+
+namespace ember::lm {
+namespace {
+
+struct DeltaNetConfig {
+  int hidden = 0, key_heads = 0, value_heads = 0, key_dim = 0, value_dim = 0, conv_kernel = 0;
+  float eps = 1e-6f;
+  bool fused_projections = false;  ///< Qwen3-Next: in_proj_qkvz / in_proj_ba, grouped by key head
+};
+
+// Gated DeltaNet token mixer. Its cache holds the conv input tail [B, K-1, C] and the
+// float32 state [B, Hv, Dk, Dv].
+class GatedDeltaNet final : public Mixer {
+ public:
+  GatedDeltaNet(layers::Loader& loader, const std::string& prefix, const DeltaNetConfig& c)
+      : c_(c) {
+    const int key_total = c.key_heads * c.key_dim, value_total = c.value_heads * c.value_dim;
+    conv_channels_ = 2 * key_total + value_total;
+    if (c.fused_projections) {
+      qkvz_ = layers::load_linear(loader, prefix + ".in_proj_qkvz",
+                                  2 * key_total + 2 * value_total, c.hidden);
+      ba_ = layers::load_linear(loader, prefix + ".in_proj_ba", 2 * c.value_heads, c.hidden);
+    } else {
+      qkv_ = layers::load_linear(loader, prefix + ".in_proj_qkv", conv_channels_, c.hidden);
+      z_ = layers::load_linear(loader, prefix + ".in_proj_z", value_total, c.hidden);
+      b_ = layers::load_linear(loader, prefix + ".in_proj_b", c.value_heads, c.hidden);
+      a_ = layers::load_linear(loader, prefix + ".in_proj_a", c.value_heads, c.hidden);
+    }
+    // HF stores the depthwise conv as [C, 1, K]; MLX conversions as [C, K, 1].
+    const std::string conv_name = prefix + ".conv1d.weight";
+    array conv = loader.take(conv_name);
+    const Shape hf{conv_channels_, 1, c.conv_kernel}, mlx{conv_channels_, c.conv_kernel, 1};
+    EMBER_CHECK(conv.shape() == hf || conv.shape() == mlx, ValueError, "[load_model] tensor '",
+                conv_name, "' has shape ", shape_to_string(conv.shape()), ", expected ",
+                shape_to_string(hf));
+    conv_weight_ = reshape(conv, {conv_channels_, c.conv_kernel});
+    conv_bias_ = loader.take_optional(prefix + ".conv1d.bias", {conv_channels_});
+    a_log_ = loader.take_float32(prefix + ".A_log", {c.value_heads});
+    dt_bias_ = loader.take_float32(prefix + ".dt_bias", {c.value_heads});
+    norm_weight_ = loader.take(prefix + ".norm.weight", {c.value_dim});
+    out_ = layers::load_linear(loader, prefix + ".out_proj", c.hidden, value_total);
+  }
+
+  array operator()(const array& x, Cache& cache) const override {
+    auto* state = dynamic_cast<RecurrentCache*>(&cache);
+    EMBER_CHECK(state != nullptr, ValueError, "[gated_delta_net] needs a recurrent cache, got a ",
+                cache.kind(), " cache");
+    const int batch = x.shape(0), length = x.shape(1);
+    const int key_total = c_.key_heads * c_.key_dim;
+    array mixed(0.0f), z(0.0f), b(0.0f), a(0.0f);
+    if (c_.fused_projections) {
+      // Per key head: [q (Dk), k (Dk), v (r Dv), z (r Dv)] and [b (r), a (r)], r = Hv / Hk.
+      const int r = c_.value_heads / c_.key_heads, dk = c_.key_dim, rv = r * c_.value_dim;
+      array qkvz = reshape(qkvz_->operator()(x), {batch, length, c_.key_heads, 2 * dk + 2 * rv});
+      auto part = [&](const array& t, int from, int to) {
+        Shape lo{0, 0, 0, from}, hi{batch, length, c_.key_heads, to};
+        return reshape(slice(t, lo, hi), {batch, length, -1});
+      };
+      mixed = concatenate({part(qkvz, 0, dk), part(qkvz, dk, 2 * dk),
+                           part(qkvz, 2 * dk, 2 * dk + rv)}, -1);
+      z = part(qkvz, 2 * dk + rv, 2 * dk + 2 * rv);
+      array ba = reshape(ba_->operator()(x), {batch, length, c_.key_heads, 2 * r});
+      b = part(ba, 0, r);
+      a = part(ba, r, 2 * r);
+    } else {
+      mixed = qkv_->operator()(x);
+      z = z_->operator()(x);
+      b = b_->operator()(x);
+      a = a_->operator()(x);
+    }
+
+    // Causal depthwise conv over [previous K-1 inputs, this call's inputs], then SiLU.
+    const int k = c_.conv_kernel;
+    array previous = state->conv_state() ? *state->conv_state()
+                                         : zeros({batch, k - 1, conv_channels_}, mixed.dtype());
+    array padded = concatenate({astype(previous, mixed.dtype()), mixed}, 1);  // [B, K-1+T, C]
+    array conv(0.0f);
+    for (int i = 0; i < k; ++i) {
+      array window = slice(padded, {0, i, 0}, {batch, i + length, conv_channels_});
+      array term = window * reshape(slice(conv_weight_, {0, i}, {conv_channels_, i + 1}),
+                                    {conv_channels_});
+      conv = i == 0 ? term : conv + term;
+    }
+    if (conv_bias_) conv = conv + *conv_bias_;
+    conv = layers::silu(conv);
+    const int total = k - 1 + length;
+    array next_conv_state = slice(padded, {0, total - (k - 1), 0}, {batch, total, conv_channels_});
+
+    auto heads = [&](int from, int to, int count, int dim) {
+      return reshape(slice(conv, {0, 0, from}, {batch, length, to}), {batch, length, count, dim});
+    };
+    array q = heads(0, key_total, c_.key_heads, c_.key_dim);
+    array kk = heads(key_total, 2 * key_total, c_.key_heads, c_.key_dim);
+    array v = heads(2 * key_total, conv_channels_, c_.value_heads, c_.value_dim);
+
+    // l2-normalised q and k (eps 1e-6 inside the sqrt, as fla's l2norm), q scaled by Dk^-1/2.
+    auto l2norm = [](const array& t) {
+      array t32 = astype(t, float32);
+      return t32 * rsqrt(sum(square(t32), -1, true) + array(1e-6f));
+    };
+    q = l2norm(q) * array(1.0f / std::sqrt(float(c_.key_dim)));
+    kk = l2norm(kk);
+    array beta = sigmoid(reshape(b, {batch, length, c_.value_heads}));
+    array g = negative(exp(a_log_)) *
+              layers::softplus(astype(reshape(a, {batch, length, c_.value_heads}), float32) + dt_bias_);
+    array initial = state->ssm_state()
+                        ? *state->ssm_state()
+                        : zeros({batch, c_.value_heads, c_.key_dim, c_.value_dim}, float32);
+    auto [y, next_state] = fast::gated_delta_rule(q, kk, v, g, beta, initial);
+    state->update(next_conv_state, next_state, length);
+
+    // Gated RMSNorm per value head: weight * norm(y) * silu(z), norm in float32.
+    array zh = reshape(z, {batch, length, c_.value_heads, c_.value_dim});
+    array normed = fast::rms_norm(y, norm_weight_, c_.eps);
+    array out = astype(astype(normed, float32) * layers::silu(astype(zh, float32)), x.dtype());
+    return out_(reshape(out, {batch, length, c_.value_heads * c_.value_dim}));
+  }
+
+  std::unique_ptr<Cache> make_cache() const override { return std::make_unique<RecurrentCache>(); }
+
+ private:
+  DeltaNetConfig c_;
+  int conv_channels_ = 0;
+  std::optional<layers::Linear> qkvz_, ba_, qkv_, z_, b_, a_;
+  layers::Linear out_{array(0.0f), std::nullopt};
+  array conv_weight_{0.0f}, a_log_{0.0f}, dt_bias_{0.0f}, norm_weight_{0.0f};
+  std::optional<array> conv_bias_;
+};
+
+}  // namespace
+
+std::unique_ptr<Model> load_hybrid_family(const ConfigReader& config, WeightStore& store, Dtype dtype) {
+  const std::string type = config.string("model_type", "");
+  const CommonConfig common = read_common_config(config);
+  layers::Loader loader(store, dtype);
+  auto model = std::make_unique<DecoderModel>();
+  load_embeddings(loader, common, true, *model);
+
+  AttentionConfig attention;
+  attention.hidden = common.hidden;
+  attention.heads = common.heads;
+  attention.kv_heads = common.kv_heads;
+  attention.head_dim = common.head_dim;
+  attention.qk_norm = true;
+  attention.output_gate = true;
+  attention.centred_norms = true;
+  attention.eps = common.eps;
+  attention.rope = layers::make_rope(read_rope_config(config), common.head_dim);
+
+  DeltaNetConfig delta;
+  delta.hidden = common.hidden;
+  delta.key_heads = config.integer("linear_num_key_heads");
+  delta.value_heads = config.integer("linear_num_value_heads");
+  delta.key_dim = config.integer("linear_key_head_dim");
+  delta.value_dim = config.integer("linear_value_head_dim");
+  delta.conv_kernel = config.integer("linear_conv_kernel_dim");
+  delta.eps = common.eps;
+  delta.fused_projections = type == "qwen3_next";
+  EMBER_CHECK(delta.key_heads > 0 && delta.value_heads % delta.key_heads == 0 &&
+                  delta.conv_kernel >= 1,
+              ValueError, "[load_model] config.json: linear_num_value_heads (", delta.value_heads,
+              ") must be a multiple of linear_num_key_heads (", delta.key_heads,
+              ") and linear_conv_kernel_dim positive");
+
+  std::vector<std::string> layer_types = config.strings("layer_types");
+  if (layer_types.empty()) {
+    const int interval = config.integer("full_attention_interval", 4);
+    for (int i = 0; i < common.layers; ++i) {
+      layer_types.push_back((i + 1) % interval == 0 ? "full_attention" : "linear_attention");
+    }
+  }
+  EMBER_CHECK(static_cast<int>(layer_types.size()) == common.layers, ValueError,
+              "[load_model] config.json: layer_types lists ", layer_types.size(),
+              " layers, num_hidden_layers is ", common.layers);
+
+  const bool moe_type = type == "qwen3_next" || type.rfind("qwen3_5_moe", 0) == 0;
+  const int experts = moe_type ? config.integer("num_experts") : 0;
+  const int sparse_step = config.integer("decoder_sparse_step", 1);
+  const std::vector<int> dense_layers = config.integers("mlp_only_layers");
+  for (int i = 0; i < common.layers; ++i) {
+    const std::string prefix = "model.layers." + std::to_string(i);
+    Block block{load_norm(loader, prefix + ".input_layernorm.weight", common.hidden, common.eps, true),
+                load_norm(loader, prefix + ".post_attention_layernorm.weight", common.hidden,
+                          common.eps, true),
+                nullptr, {}};
+    if (layer_types[i] == "full_attention") {
+      block.mixer = load_attention(loader, prefix + ".self_attn", attention);
+    } else if (layer_types[i] == "linear_attention") {
+      block.mixer = std::make_unique<GatedDeltaNet>(loader, prefix + ".linear_attn", delta);
+    } else {
+      throw NotImplementedError(detail::concat("[load_model] config.json: layer type '",
+                                               layer_types[i], "' of layer ", i, " is not supported"));
+    }
+    const bool sparse = experts > 0 && sparse_step > 0 && (i + 1) % sparse_step == 0 &&
+                        std::find(dense_layers.begin(), dense_layers.end(), i) == dense_layers.end();
+    if (sparse) {
+      layers::SparseMoe moe = layers::load_moe(loader, prefix + ".mlp", common.hidden,
+                                               config.integer("moe_intermediate_size"), experts,
+                                               config.integer("num_experts_per_tok"),
+                                               config.boolean("norm_topk_prob", true));
+      const int shared = config.integer("shared_expert_intermediate_size", 0);
+      if (shared > 0) {
+        moe.shared = layers::load_mlp(loader, prefix + ".mlp.shared_expert", common.hidden, shared);
+        moe.shared_gate = layers::load_linear(loader, prefix + ".mlp.shared_expert_gate", 1,
+                                              common.hidden);
+      }
+      block.mlp = std::move(moe);
+    } else {
+      block.mlp = layers::load_mlp(loader, prefix + ".mlp", common.hidden, common.intermediate);
+    }
+    model->blocks.push_back(std::move(block));
+  }
+  model->set_info(type, common.vocab, common.max_context, dtype, loader.bytes());
+  return model;
+}
+
+}  // namespace ember::lm
