@@ -49,15 +49,22 @@ void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, const T* 
   }
 }
 
-// 16-bit floats: widen one matrix to a dense float32 buffer.
+// 16-bit floats: widen one operand to a dense float32 buffer in its own memory order (so
+// the reads are sequential), returning the leading dimension to pass with its transpose.
 template <class T>
-void widen(const T* src, int rows, int cols, int64_t ld, CBLAS_TRANSPOSE t, float* dst) {
-  for (int i = 0; i < rows; ++i) {
-    for (int j = 0; j < cols; ++j) {
-      dst[i * cols + j] = static_cast<float>(t == CblasNoTrans ? src[i * ld + j] : src[j * ld + i]);
-    }
+int widen(const T* src, int rows, int cols, int64_t ld, CBLAS_TRANSPOSE t, float* dst) {
+  const int outer = t == CblasNoTrans ? rows : cols, inner = t == CblasNoTrans ? cols : rows;
+  for (int i = 0; i < outer; ++i) {
+    const T* line = src + i * ld;
+    float* out = dst + int64_t(i) * inner;
+    for (int j = 0; j < inner; ++j) out[j] = static_cast<float>(line[j]);
   }
+  return std::max(inner, 1);
 }
+
+}  // namespace
+
+namespace {
 
 // One product C = A B of matrices at the given element offsets, for any float dtype.
 template <class T>
@@ -70,12 +77,30 @@ void product(const Operand& a, const Operand& b, int64_t a_offset, int64_t b_off
     return;
   }
   if constexpr (HalfFloat<T>) {
+    if (m <= 4 && b.transpose == CblasTrans) {
+      // Decode-shaped products (a few rows times a weight stored [n, k]): dot products that
+      // read the 16-bit weights once, instead of widening the whole weight matrix first.
+      wa.resize(size_t(k));
+      for (int i = 0; i < m; ++i) {
+        const T* row = a.transpose == CblasNoTrans ? pa + i * a.leading : nullptr;
+        for (int p = 0; p < k; ++p) {
+          wa[p] = static_cast<float>(row ? row[p] : pa[p * a.leading + i]);
+        }
+        for (int j = 0; j < n; ++j) {
+          const T* col = pb + j * b.leading;
+          float acc = 0.0f;
+          for (int p = 0; p < k; ++p) acc += wa[p] * static_cast<float>(col[p]);
+          c[int64_t(i) * n + j] = static_cast<T>(acc);
+        }
+      }
+      return;
+    }
     wa.resize(size_t(m) * k);
     wb.resize(size_t(k) * n);
     wc.resize(size_t(m) * n);
-    widen(pa, m, k, a.leading, a.transpose, wa.data());
-    widen(pb, k, n, b.leading, b.transpose, wb.data());
-    gemm<float>(CblasNoTrans, CblasNoTrans, m, n, k, wa.data(), k, wb.data(), n, wc.data(), n);
+    const int lda = widen(pa, m, k, a.leading, a.transpose, wa.data());
+    const int ldb = widen(pb, k, n, b.leading, b.transpose, wb.data());
+    gemm<float>(a.transpose, b.transpose, m, n, k, wa.data(), lda, wb.data(), ldb, wc.data(), n);
     for (size_t i = 0; i < wc.size(); ++i) c[i] = static_cast<T>(wc[i]);
   } else {
     gemm<T>(a.transpose, b.transpose, m, n, k, pa, static_cast<int>(a.leading), pb,

@@ -144,9 +144,20 @@ class GatedDeltaNet final : public Mixer {
 std::unique_ptr<Model> load_hybrid_family(const ConfigReader& config, WeightStore& store, Dtype dtype) {
   const std::string type = config.string("model_type", "");
   const CommonConfig common = read_common_config(config);
+  // Note [Centred norms]: HF checkpoints store these RMSNorm weights centred on zero (the
+  // forward uses 1 + w); MLX conversions have already added the 1 and store the depthwise
+  // conv as [C, K, 1] instead of [C, 1, K]. The conv layout tells the two apart.
+  bool centred = true;
+  for (const auto& [name, tensor] : store.tensors()) {
+    if (name.ends_with(".conv1d.weight") &&
+        tensor.ndim() == 3 && tensor.shape(2) == 1 && tensor.shape(1) > 1) {
+      centred = false;
+      break;
+    }
+  }
   layers::Loader loader(store, dtype);
   auto model = std::make_unique<DecoderModel>();
-  load_embeddings(loader, common, true, *model);
+  load_embeddings(loader, common, centred, *model);
 
   AttentionConfig attention;
   attention.hidden = common.hidden;
@@ -155,7 +166,7 @@ std::unique_ptr<Model> load_hybrid_family(const ConfigReader& config, WeightStor
   attention.head_dim = common.head_dim;
   attention.qk_norm = true;
   attention.output_gate = true;
-  attention.centred_norms = true;
+  attention.centred_norms = centred;
   attention.eps = common.eps;
   attention.rope = layers::make_rope(read_rope_config(config), common.head_dim);
 
@@ -191,9 +202,9 @@ std::unique_ptr<Model> load_hybrid_family(const ConfigReader& config, WeightStor
   const std::vector<int> dense_layers = config.integers("mlp_only_layers");
   for (int i = 0; i < common.layers; ++i) {
     const std::string prefix = "model.layers." + std::to_string(i);
-    Block block{load_norm(loader, prefix + ".input_layernorm.weight", common.hidden, common.eps, true),
+    Block block{load_norm(loader, prefix + ".input_layernorm.weight", common.hidden, common.eps, centred),
                 load_norm(loader, prefix + ".post_attention_layernorm.weight", common.hidden,
-                          common.eps, true),
+                          common.eps, centred),
                 nullptr, {}};
     if (layer_types[i] == "full_attention") {
       block.mixer = load_attention(loader, prefix + ".self_attn", attention);
