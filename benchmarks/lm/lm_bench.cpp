@@ -1,0 +1,125 @@
+// Prefill and decode throughput of a model folder, batch 1: prefill of --prompt-tokens
+// random token ids in one call, then --gen-tokens greedy decode steps (pipelined, as
+// `ember generate`), plus the device's measured copy bandwidth so that decode can be
+// reported as a fraction of the memory-bandwidth limit (weight bytes per token / bandwidth).
+// Prints one JSON object. Peers: benchmarks/lm/lm_peer.py runs transformers on the same folder.
+//
+//   lm_bench --model DIR [--prompt-tokens 2048] [--gen-tokens 128] [--device cpu|gpu]
+//            [--dtype bfloat16|float16|float32] [--runs 3]
+#include <chrono>
+#include <cstdio>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ember/ember.h"
+#include "ember/lm/engine/generate.h"
+#include "ember/lm/models/model.h"
+
+using namespace ember;
+
+namespace {
+
+double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// Bytes read + written per second by a device copy of a 1 GiB (GPU) or 256 MiB (CPU) buffer.
+double copy_bandwidth(const Device& device) {
+  const int n = device.type == Device::gpu ? (1 << 28) : (1 << 26);
+  array x = ones({n}, float32, device);
+  eval(x);
+  double best = 0;
+  for (int i = 0; i < 5; ++i) {
+    const double start = now_seconds();
+    array y = copy(x, device);
+    eval(y);
+    (void)y.data<float>();  // the host read waits for the device
+    best = std::max(best, 2.0 * n * sizeof(float) / (now_seconds() - start));
+  }
+  return best;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string model_dir, device_name = "cpu";
+  int prompt_tokens = 2048, gen_tokens = 128, runs = 3;
+  std::optional<Dtype> dtype;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto value = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
+    if (arg == "--model") model_dir = value();
+    else if (arg == "--prompt-tokens") prompt_tokens = std::stoi(value());
+    else if (arg == "--gen-tokens") gen_tokens = std::stoi(value());
+    else if (arg == "--device") device_name = value();
+    else if (arg == "--runs") runs = std::stoi(value());
+    else if (arg == "--dtype") {
+      std::string d = value();
+      dtype = d == "float32" ? float32 : d == "float16" ? float16 : bfloat16;
+    } else {
+      std::fprintf(stderr, "lm_bench: unknown argument %s\n", arg.c_str());
+      return 2;
+    }
+  }
+  if (model_dir.empty()) {
+    std::fprintf(stderr, "usage: lm_bench --model DIR [--prompt-tokens N] [--gen-tokens N] [--device cpu|gpu]\n");
+    return 2;
+  }
+  const Device device = device_name == "gpu" ? Device(Device::gpu, 0) : Device(Device::cpu);
+  set_default_device(device);
+  auto model = lm::load_model(model_dir, {.dtype = dtype});
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<int> token(0, model->vocab_size() - 1);
+  std::vector<int32_t> prompt(prompt_tokens);
+  for (auto& t : prompt) t = token(rng);
+
+  // Materialise the weights once (first use reads the mapped file and converts).
+  {
+    auto caches = model->make_caches();
+    eval(lm::prefill(*model, {1, 2, 3}, caches, 512));
+  }
+  double best_prefill = 1e30, best_decode = 1e30;
+  for (int r = 0; r < runs; ++r) {
+    auto caches = model->make_caches();
+    const double start = now_seconds();
+    array logits = lm::prefill(*model, prompt, caches, prompt_tokens);
+    array next = astype(argmax(logits, 0), int32);
+    eval(next);
+    (void)next.item<int32_t>();
+    best_prefill = std::min(best_prefill, now_seconds() - start);
+    // Decode: pipelined greedy steps, as lm::generate does (step n+1 submitted before
+    // token n is read).
+    const double decode_start = now_seconds();
+    array y = next;
+    for (int n = 0; n < gen_tokens; ++n) {
+      array step_logits = model->forward(reshape(y, {1, 1}), caches);
+      array following = astype(argmax(reshape(step_logits, {model->vocab_size()}), 0), int32);
+      async_eval(following);
+      (void)y.item<int32_t>();
+      y = following;
+    }
+    (void)y.item<int32_t>();
+    best_decode = std::min(best_decode, now_seconds() - decode_start);
+  }
+  const double bandwidth = copy_bandwidth(device);
+  const double weight_bytes = static_cast<double>(model->weight_bytes());
+  const double decode_tps = gen_tokens / best_decode;
+  nlohmann::ordered_json out = {
+      {"model", model_dir},
+      {"model_type", model->model_type()},
+      {"device", device_name},
+      {"dtype", std::string(dtype_name(model->dtype()))},
+      {"weight_bytes", weight_bytes},
+      {"prompt_tokens", prompt_tokens},
+      {"prefill_tps", prompt_tokens / best_prefill},
+      {"gen_tokens", gen_tokens},
+      {"decode_tps", decode_tps},
+      {"copy_bandwidth_gbs", bandwidth / 1e9},
+      {"decode_bandwidth_fraction", decode_tps * weight_bytes / bandwidth},
+      {"peak_memory_gb", static_cast<double>(get_peak_memory()) / 1e9}};
+  std::printf("%s\n", out.dump().c_str());
+  return 0;
+}

@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""Prefill and decode throughput, ember vs HF transformers, batch 1, bf16, on the GPU machine.
+
+Makes random-weight model folders shaped like Qwen3-1.7B and like a Qwen3.5 hybrid of
+similar size (transformers writes them; weights are random, so only speed is measured),
+times transformers (prefill of --prompt-tokens in one forward; greedy decode of --gen-tokens
+with its KV cache), runs ember's lm_bench on the same folder, and prints a table: tokens/s,
+ember / transformers, and decode as a fraction of the memory-bandwidth limit
+(weight bytes per token / measured copy bandwidth).
+
+    python3 benchmarks/lm/lm_peer.py --lm-bench build/release/bin/lm_bench [--models qwen3,qwen3_5]
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+SHAPES = {
+    # Qwen3-1.7B's published shape.
+    "qwen3": ("Qwen3Config", "Qwen3ForCausalLM", dict(
+        model_type="qwen3", hidden_size=2048, intermediate_size=6144, num_hidden_layers=28,
+        num_attention_heads=16, num_key_value_heads=8, head_dim=128, vocab_size=151936,
+        tie_word_embeddings=True, max_position_embeddings=40960, rms_norm_eps=1e-6,
+        rope_parameters={"rope_type": "default", "rope_theta": 1000000.0})),
+    # A Qwen3.5-style hybrid of similar size: 3 Gated DeltaNet layers per gated-attention layer.
+    "qwen3_5": ("Qwen3_5TextConfig", "Qwen3_5ForCausalLM", dict(
+        hidden_size=2048, intermediate_size=6144, num_hidden_layers=24,
+        layer_types=(["linear_attention"] * 3 + ["full_attention"]) * 6,
+        num_attention_heads=8, num_key_value_heads=2, head_dim=256, vocab_size=151936,
+        linear_num_key_heads=16, linear_num_value_heads=16, linear_key_head_dim=128,
+        linear_value_head_dim=128, linear_conv_kernel_dim=4, tie_word_embeddings=True,
+        max_position_embeddings=262144, rms_norm_eps=1e-6,
+        rope_parameters={"rope_type": "default", "rope_theta": 10000000.0,
+                         "partial_rotary_factor": 0.25})),
+}
+
+
+def make_folder(name, out):
+    import torch
+    import transformers
+    cfg_name, model_name, fields = SHAPES[name]
+    config = getattr(transformers, cfg_name)(**{k: v for k, v in fields.items() if k != "model_type"})
+    torch.manual_seed(0)
+    with torch.device("cuda"):
+        model = getattr(transformers, model_name)(config).to(torch.bfloat16)
+    model.save_pretrained(out)
+    return model
+
+
+def time_transformers(model, vocab, prompt_tokens, gen_tokens, runs):
+    import torch
+    model.eval()
+    ids = torch.randint(0, vocab, (1, prompt_tokens), device="cuda",
+                        generator=torch.Generator("cuda").manual_seed(7))
+    best_prefill, best_decode = 1e30, 1e30
+    with torch.inference_mode():
+        model(ids[:, :16])  # warm-up
+        for _ in range(runs):
+            torch.cuda.synchronize()
+            start = time.perf_counter()
+            out = model(ids, use_cache=True)
+            token = out.logits[:, -1].argmax(-1, keepdim=True)
+            torch.cuda.synchronize()
+            best_prefill = min(best_prefill, time.perf_counter() - start)
+            cache = out.past_key_values
+            start = time.perf_counter()
+            for _ in range(gen_tokens):
+                out = model(token, past_key_values=cache, use_cache=True)
+                cache = out.past_key_values
+                token = out.logits[:, -1].argmax(-1, keepdim=True)
+            torch.cuda.synchronize()
+            best_decode = min(best_decode, time.perf_counter() - start)
+    return prompt_tokens / best_prefill, gen_tokens / best_decode
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--lm-bench", required=True)
+    parser.add_argument("--models", default="qwen3,qwen3_5")
+    parser.add_argument("--prompt-tokens", type=int, default=2048)
+    parser.add_argument("--gen-tokens", type=int, default=128)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    rows = []
+    for name in args.models.split(","):
+        with tempfile.TemporaryDirectory() as folder:
+            model = make_folder(name, folder)
+            vocab = model.config.vocab_size
+            hf_prefill, hf_decode = time_transformers(model, vocab, args.prompt_tokens,
+                                                      args.gen_tokens, args.runs)
+            del model
+            import torch
+            torch.cuda.empty_cache()
+            result = subprocess.run(
+                [args.lm_bench, "--model", folder, "--device", "gpu", "--prompt-tokens",
+                 str(args.prompt_tokens), "--gen-tokens", str(args.gen_tokens), "--runs",
+                 str(args.runs)], capture_output=True, text=True)
+            if result.returncode != 0:
+                print(f"[{name}] ember lm_bench failed:\n{result.stderr[-3000:]}", file=sys.stderr)
+                rows.append((name, hf_prefill, None, hf_decode, None, None))
+                continue
+            ember = json.loads(result.stdout.strip().splitlines()[-1])
+            rows.append((name, hf_prefill, ember["prefill_tps"], hf_decode, ember["decode_tps"],
+                         ember["decode_bandwidth_fraction"]))
+            print(json.dumps({"model": name, "hf_prefill_tps": hf_prefill,
+                              "hf_decode_tps": hf_decode, "ember": ember}), flush=True)
+    print(f"\n{'model':8} {'prefill HF':>11} {'ember':>9} {'ratio':>6} {'decode HF':>10} "
+          f"{'ember':>8} {'ratio':>6} {'of BW limit':>11}")
+    for name, hp, ep, hd, ed, frac in rows:
+        fmt = lambda v, w, p=1: f"{v:{w}.{p}f}" if v is not None else f"{'-':>{w}}"
+        print(f"{name:8} {fmt(hp, 11)} {fmt(ep, 9)} {fmt(ep / hp if ep else None, 6, 2)} "
+              f"{fmt(hd, 10)} {fmt(ed, 8)} {fmt(ed / hd if ed else None, 6, 2)} "
+              f"{fmt(frac * 100 if frac is not None else None, 10)}%")
+
+
+if __name__ == "__main__":
+    main()
