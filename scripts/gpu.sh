@@ -26,14 +26,16 @@ export CCACHE_BASEDIR="$root" CCACHE_NOHASHDIR=1
 if [ "${1:-}" = "bundle" ]; then
   set -e
   build=${EMBER_CUDA_BUILD_DIR:-build/cuda}
-  cmake --preset cuda -B "$build" -DEMBER_BUILD_BENCHMARKS=OFF >/dev/null
-  targets=(ember)
+  cmake --preset cuda -B "$build" -DEMBER_BUILD_BENCHMARKS=ON >/dev/null
+  targets=(ember gpu_ops_bench lm_bench)
   for source in tests/cuda/*_test.cpp; do targets+=("cuda_$(basename "$source" .cpp)"); done
   cmake --build "$build" -j "${EMBER_BUILD_JOBS:-2}" --target "${targets[@]}"
   stage=$(mktemp -d)
   mkdir -p "$stage/lib" "$stage/tests"
   cp -a "$build"/lib/libember.so* "$stage/lib/"
   cp "$build"/tests/cuda_* "$stage/tests/"
+  mkdir -p "$stage/bin"
+  cp "$build"/benchmarks/gpu_ops_bench "$build"/bin/lm_bench "$stage/bin/"
   # Runtime libraries of libember that the GPU image lacks (not CUDA's own: it has those).
   for lib in $(ldd "$build/lib/libember.so" | awk '/=> \//{print $3}' |
                grep -E 'libopenblas|liblapack|libblas|libgfortran|libquadmath|libpcre2|libutf8proc'); do
@@ -96,6 +98,9 @@ run_suite "tests (label cuda)"
 sanitizer=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null)
 if [ -n "$sanitizer" ]; then
   echo "=== compute-sanitizer memcheck"
+  # The LM golden suite runs whole models; under memcheck only the hybrid's float32 case
+  # (attention, RoPE, norms, the gated delta rule: the kernels the other models use too).
+  GTEST_FILTER="${EMBER_MEMCHECK_FILTER:-*:-Archs/CudaGolden.Bfloat16*:Archs/CudaGolden.*/llama:Archs/CudaGolden.*/qwen3:Archs/CudaGolden.*/qwen3_moe:Archs/CudaGolden.*/qwen3_5_moe:Archs/CudaGolden.*/qwen3_next}" \
   run_suite "memcheck" timeout "${EMBER_SANITIZER_TIMEOUT:-300}" \
     "$sanitizer" --tool memcheck --error-exitcode 99 --leak-check no
   echo "=== compute-sanitizer racecheck (streams and memory tests)"
@@ -110,10 +115,24 @@ else
   record "compute-sanitizer" "not found"
 fi
 
-if compgen -G "build/cuda/benchmarks/*gpu*" >/dev/null; then
-  for b in build/cuda/benchmarks/*gpu*; do "$b" && record "bench $(basename "$b")" ok; done
-else
-  record "benchmarks" "none for the GPU yet"
+# Benchmarks against PyTorch / transformers in the same run (skip with EMBER_GPU_BENCH=0).
+if [ "${EMBER_GPU_BENCH:-1}" = 1 ]; then
+  bin_dir=${run_dir:+$run_dir/bin}
+  ops_bench=${bin_dir:-build/cuda/benchmarks}/gpu_ops_bench
+  lm_bench=${bin_dir:-build/cuda/bin}/lm_bench
+  echo "=== benchmarks/ops on the GPU vs PyTorch"
+  if python3 benchmarks/ops/gpu_peer.py --ember-bench "$ops_bench" 2>&1 | tee /tmp/ember-ops-bench.log; then
+    record "bench ops vs torch" "ok (table above)"
+  else
+    record "bench ops vs torch" "FAILED"
+  fi
+  echo "=== benchmarks/lm vs transformers"
+  if timeout "${EMBER_LM_BENCH_TIMEOUT:-300}" python3 benchmarks/lm/lm_peer.py --lm-bench "$lm_bench" \
+      ${EMBER_LM_BENCH_ARGS:-} 2>&1 | tee /tmp/ember-lm-bench.log; then
+    record "bench lm vs transformers" "ok (table above)"
+  else
+    record "bench lm vs transformers" "FAILED or timed out"
+  fi
 fi
 
 printf '\n=== summary\n'

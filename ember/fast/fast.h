@@ -7,9 +7,13 @@
 //   array o = fast::scaled_dot_product_attention(q2, k, v, 1.0f / std::sqrt(64.0f), "causal");
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
+#include <variant>
+#include <vector>
 
 #include "ember/core/array.h"
 #include "ember/core/stream.h"
@@ -53,5 +57,72 @@ array scaled_dot_product_attention(const array& queries, const array& keys, cons
 std::pair<array, array> gated_delta_rule(const array& q, const array& k, const array& v,
                                          const array& g, const array& beta, const array& state,
                                          StreamOrDevice s = {});
+
+// ---- Custom CUDA kernels (MLX's mx.fast.cuda_kernel) ----
+
+/// A template argument of a custom kernel: an int, a bool or a dtype (a type name).
+using TemplateArg = std::variant<int, bool, Dtype>;
+
+/// A kernel made by cuda_kernel(). Calling it builds one lazy node with one output per
+/// output name (nothing compiles or runs until eval):
+///   inputs         arrays for input_names, in order (any dtype but complex64)
+///   output_shapes, output_dtypes   one per output name; outputs are row-contiguous
+///   grid           threads in x, y, z (as in metal_kernel: blocks = ceil(grid / threadgroup))
+///   threadgroup    threads per block (at most 1024 in all)
+///   template_args  name -> value: `int N` / `bool B` become constexprs and a dtype `T` a
+///                  type alias in the kernel body; each distinct set is its own module
+///   init_value     fills every output with this value before the kernel runs
+///   verbose        prints the generated source to stderr when it is compiled
+/// Runs on the GPU only: evaluating it on a CPU stream throws NotImplementedError.
+class CustomKernelFunction {
+ public:
+  struct Spec {
+    std::string name;
+    std::vector<std::string> input_names;
+    std::vector<std::string> output_names;
+    std::string source;
+    std::string header;
+    bool ensure_row_contiguous = true;
+    int shared_memory = 0;
+    bool atomic_outputs = false;
+  };
+  explicit CustomKernelFunction(std::shared_ptr<const Spec> spec) : spec_(std::move(spec)) {}
+  std::vector<array> operator()(
+      const std::vector<array>& inputs, const std::vector<Shape>& output_shapes,
+      const std::vector<Dtype>& output_dtypes, std::tuple<int, int, int> grid,
+      std::tuple<int, int, int> threadgroup,
+      const std::vector<std::pair<std::string, TemplateArg>>& template_args = {},
+      std::optional<float> init_value = std::nullopt, bool verbose = false,
+      StreamOrDevice s = {}) const;
+
+ private:
+  std::shared_ptr<const Spec> spec_;
+};
+
+/// A JIT-compiled custom CUDA kernel from the *body* of a CUDA C++ function (MLX's
+/// mx.fast.cuda_kernel); ember generates the signature:
+///   - each input `x` as `const T* x` (T its dtype's CUDA type: float, __half,
+///     __nv_bfloat16, int32_t, bool, ...), and, only where the source uses them,
+///     `x_shape` (int32_t values), `x_strides` (int64_t, in elements) and `int x_ndim`;
+///     `x_shape[i]` reads like an array (passed by value, so no device buffer);
+///   - each output `y` as `T* y` (row-contiguous, of the dtype given at the call).
+/// `header` goes before the kernel (helpers, includes). `ensure_row_contiguous` copies
+/// strided inputs first. `shared_memory` is the dynamic shared memory in bytes (declare it
+/// `extern __shared__ char smem[];`). `atomic_outputs` exists for metal_kernel parity: CUDA
+/// atomics act on plain pointers, so outputs are `T*` either way. The body may use
+/// ember_elem_to_loc(index, x_shape, x_strides, x_ndim) and cooperative_groups.
+/// A compile error is thrown at eval as ember::CompileError, naming the kernel, with the
+/// NVRTC log. Modules are cached in memory and on disk (EMBER_CUDA_JIT_CACHE).
+///
+///   auto k = fast::cuda_kernel("myexp", {"inp"}, {"out"},
+///       "auto i = blockIdx.x * blockDim.x + threadIdx.x;\n"
+///       "if (i < inp_shape[0]) out[i] = exp(inp[i]);");
+///   array y = k({x}, {x.shape()}, {float32}, {n, 1, 1}, {256, 1, 1})[0];
+CustomKernelFunction cuda_kernel(const std::string& name,
+                                 const std::vector<std::string>& input_names,
+                                 const std::vector<std::string>& output_names,
+                                 const std::string& source, const std::string& header = "",
+                                 bool ensure_row_contiguous = true, int shared_memory = 0,
+                                 bool atomic_outputs = false);
 
 }  // namespace ember::fast

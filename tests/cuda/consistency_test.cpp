@@ -227,3 +227,195 @@ TEST(CudaConsistency, Matmul) {
 }
 
 }  // namespace
+
+// ---- reductions ----
+
+namespace {
+
+// One input shape and the axes reduced (empty with all = true: every axis, the flat form).
+struct ReduceCase {
+  Shape shape;
+  std::vector<int> axes;
+  bool all = false;
+  bool keepdims = false;
+  bool transposed = false;  // reduce a transposed view of the random input
+  const char* what = "";
+};
+
+const std::vector<Dtype> kReduceTypes = {float32, float16, bfloat16, int32, bool_};
+
+std::vector<ReduceCase> reduce_cases() {
+  return {
+      {{}, {}, true, false, false, "0-d"},
+      {{0}, {}, true, false, false, "empty"},
+      {{1}, {}, true, true, false, "one element"},
+      {{1, 4099}, {1}, false, false, false, "1 x N row"},
+      {{3, 70000}, {1}, false, false, false, "large rows"},
+      {{3, 70000}, {0}, false, true, false, "columns of large rows"},
+      {{300001}, {}, true, false, false, "split all-reduce"},
+      {{2000, 3}, {0}, false, false, false, "split columns"},
+      {{64, 48}, {0}, false, false, false, "columns"},
+      {{4, 6, 5}, {0, 2}, false, false, false, "outer and inner axes"},
+      {{4, 6, 5}, {1}, false, true, false, "middle axis keepdims"},
+      {{4, 6, 5}, {2}, false, false, false, "short rows"},
+      {{33, 17}, {1}, false, false, true, "transposed rows"},
+      {{33, 17}, {0}, false, false, true, "transposed columns"},
+      {{5, 7, 9}, {0, 1}, false, false, true, "transposed two axes"},
+      {{2, 3, 0}, {2}, false, false, false, "empty reduced axis"},
+      {{2, 0, 3}, {0}, false, false, false, "empty output"},
+  };
+}
+
+int64_t reduced_size(const ReduceCase& c) {
+  if (c.all) return static_cast<int64_t>(shape_size(c.shape));
+  int64_t n = 1;
+  for (int axis : c.axes) n *= c.shape[axis];
+  return n;
+}
+
+using ReduceFn = std::function<array(const array&, const std::vector<int>&, bool, StreamOrDevice)>;
+using ReduceAllFn = std::function<array(const array&, bool, StreamOrDevice)>;
+
+struct ReduceRow {
+  const char* name;
+  ReduceFn fn;
+  ReduceAllFn all_fn;
+};
+
+std::vector<ReduceRow> reduce_rows() {
+  return {
+      {"sum", [](const array& a, const std::vector<int>& ax, bool k, StreamOrDevice s) {
+         return sum(a, ax, k, s); },
+       [](const array& a, bool k, StreamOrDevice s) { return sum(a, k, s); }},
+      {"mean", [](const array& a, const std::vector<int>& ax, bool k, StreamOrDevice s) {
+         return mean(a, ax, k, s); },
+       [](const array& a, bool k, StreamOrDevice s) { return mean(a, k, s); }},
+      {"prod", [](const array& a, const std::vector<int>& ax, bool k, StreamOrDevice s) {
+         return prod(a, ax, k, s); },
+       [](const array& a, bool k, StreamOrDevice s) { return prod(a, k, s); }},
+      {"max", [](const array& a, const std::vector<int>& ax, bool k, StreamOrDevice s) {
+         return max(a, ax, k, s); },
+       [](const array& a, bool k, StreamOrDevice s) { return max(a, k, s); }},
+      {"min", [](const array& a, const std::vector<int>& ax, bool k, StreamOrDevice s) {
+         return min(a, ax, k, s); },
+       [](const array& a, bool k, StreamOrDevice s) { return min(a, k, s); }},
+      {"all", [](const array& a, const std::vector<int>& ax, bool k, StreamOrDevice s) {
+         return all(a, ax, k, s); },
+       [](const array& a, bool k, StreamOrDevice s) { return all(a, k, s); }},
+      {"any", [](const array& a, const std::vector<int>& ax, bool k, StreamOrDevice s) {
+         return any(a, ax, k, s); },
+       [](const array& a, bool k, StreamOrDevice s) { return any(a, k, s); }},
+  };
+}
+
+TEST(CudaConsistency, Reduce) {
+  EMBER_REQUIRE_GPU();
+  unsigned seed = 11000;
+  for (const auto& row : reduce_rows()) {
+    const std::string name = row.name;
+    for (Dtype dtype : kReduceTypes) {
+      for (const auto& c : reduce_cases()) {
+        const int64_t n = reduced_size(c);
+        const bool empty = shape_size(c.shape) == 0;
+        if (empty && (name == "max" || name == "min")) continue;  // an error on empty input
+        if (name == "mean" && (dtype == bool_ || dtype == int32 || n == 0)) continue;
+        // Products stay finite (floats near 1) and integer products below 2^31.
+        if (name == "prod" && (n > 40 || (!is_inexact(dtype) && n > 9))) continue;
+        array x = name == "prod" ? random_array(c.shape, dtype, seed++, 0.5f, 1.5f)
+                                 : random_array(c.shape, dtype, seed++);
+        auto f = [&](StreamOrDevice s) {
+          array input = c.transposed ? transpose(x, s) : x;
+          return c.all ? row.all_fn(input, c.keepdims, s) : row.fn(input, c.axes, c.keepdims, s);
+        };
+        array cpu = f(kCpu), gpu = f(kGpu);
+        Tolerance tol = tolerance_for(cpu.dtype());
+        if (name == "sum" || name == "mean") tol.atol += 1e-6 * static_cast<double>(n);
+        if (name == "prod") tol.rtol *= 4;
+        expect_same(cpu, gpu, describe(row.name, dtype, c.shape, c.what), tol);
+      }
+    }
+  }
+}
+
+TEST(CudaConsistency, ArgReduce) {
+  EMBER_REQUIRE_GPU();
+  unsigned seed = 13000;
+  struct Case {
+    Shape shape;
+    int axis;  // -100: the flattened array
+    bool keepdims;
+    bool transposed;
+    const char* what;
+  };
+  const std::vector<Case> cases = {
+      {{}, -100, false, false, "0-d"},
+      {{7}, 0, false, false, "1-d"},
+      {{1, 4099}, 1, false, false, "1 x N"},
+      {{3, 70000}, 1, false, false, "large rows"},
+      {{3, 70000}, 0, false, false, "across rows"},
+      {{4, 6, 5}, 1, true, false, "middle axis keepdims"},
+      {{33, 17}, 0, false, true, "transposed"},
+      {{33, 17}, 1, false, true, "transposed rows"},
+      {{6, 250}, -100, false, false, "flattened"},
+  };
+  for (bool is_argmax : {true, false}) {
+    const char* name = is_argmax ? "argmax" : "argmin";
+    for (Dtype dtype : kReduceTypes) {
+      for (const auto& c : cases) {
+        array x = random_array(c.shape, dtype, seed++);
+        auto f = [&](StreamOrDevice s) {
+          array input = c.transposed ? transpose(x, s) : x;
+          if (c.axis == -100) return is_argmax ? argmax(input, c.keepdims, s) : argmin(input, c.keepdims, s);
+          return is_argmax ? argmax(input, c.axis, c.keepdims, s)
+                           : argmin(input, c.axis, c.keepdims, s);
+        };
+        expect_same(f(kCpu), f(kGpu), describe(name, dtype, c.shape, c.what), {0.0, 0.0});
+      }
+    }
+  }
+}
+
+TEST(CudaConsistency, SoftmaxAndLogSumExp) {
+  EMBER_REQUIRE_GPU();
+  unsigned seed = 15000;
+  struct Case {
+    Shape shape;
+    std::vector<int> axes;
+    bool keepdims;
+    bool transposed;
+    const char* what;
+  };
+  const std::vector<Case> cases = {
+      {{7}, {0}, false, false, "1-d"},
+      {{1, 4099}, {1}, false, false, "1 x N"},
+      {{3, 70000}, {1}, false, false, "large rows"},
+      {{4, 1, 33}, {2}, true, false, "short rows keepdims"},
+      {{5, 17}, {0}, false, false, "leading axis"},
+      {{4, 6, 5}, {0, 2}, false, false, "two axes"},
+      {{33, 17}, {1}, false, true, "transposed"},
+      {{2, 0}, {0}, false, false, "empty"},
+  };
+  for (Dtype dtype : {float32, float16, bfloat16, int32}) {
+    for (const auto& c : cases) {
+      array x = random_array(c.shape, dtype, seed++, -4.0f, 4.0f);
+      auto input = [&](StreamOrDevice s) { return c.transposed ? transpose(x, s) : x; };
+      for (bool precise : {false, true}) {
+        auto f = [&](StreamOrDevice s) { return softmax(input(s), c.axes, precise, s); };
+        array cpu = f(kCpu);
+        expect_same(cpu, f(kGpu),
+                    describe(precise ? "softmax(precise)" : "softmax", dtype, c.shape, c.what),
+                    tolerance_for(cpu.dtype()));
+      }
+      auto g = [&](StreamOrDevice s) { return logsumexp(input(s), c.axes, c.keepdims, s); };
+      array cpu = g(kCpu);
+      expect_same(cpu, g(kGpu), describe("logsumexp", dtype, c.shape, c.what),
+                  tolerance_for(cpu.dtype()));
+    }
+    array scalar = random_array({}, dtype, seed++);
+    array cpu = logsumexp(scalar, false, kCpu);
+    expect_same(cpu, logsumexp(scalar, false, kGpu), describe("logsumexp", dtype, {}, "0-d"),
+                tolerance_for(cpu.dtype()));
+  }
+}
+
+}  // namespace

@@ -33,6 +33,25 @@ void launch_convert_contiguous(Dtype src_dtype, const void* src, Dtype dst_dtype
 // ---- creation (creation.cu) ----
 void launch_arange(Dtype dtype, void* out, int64_t size, double start, double step);
 
+// ---- reductions (reduce.cu, reduce_rows.cu) ----
+enum class ReduceOp { sum, prod, max, min, all, any };
+/// Scratch bytes per partial result of a split reduction (the widest accumulator).
+inline constexpr int64_t kReducePartialBytes = 8;
+/// out[r] = op over in[r][0..length) for `rows` contiguous rows. With splits > 1, each row
+/// is reduced in `splits` segments into `scratch` (rows * splits partials) first.
+void launch_reduce_rows(ReduceOp op, Dtype dtype, const void* in, void* out, int64_t rows,
+                        int64_t length, void* scratch, int64_t splits);
+/// out[o] (contiguous) = op over r of in[out_layout(o) + reduce_layout(r)]. With splits > 1,
+/// `scratch` holds out_size * splits partials.
+void launch_reduce_strided(ReduceOp op, Dtype dtype, const void* in, void* out, int64_t out_size,
+                           const Layout<1>& out_layout, int64_t reduce_size,
+                           const Layout<1>& reduce_layout, void* scratch, int64_t splits);
+/// Along the last axis of `rows` contiguous rows of `length` > 0 elements.
+void launch_arg_reduce(bool argmax, Dtype dtype, const void* in, uint32_t* out, int64_t rows,
+                       int64_t length);
+void launch_logsumexp(Dtype dtype, const void* in, void* out, int64_t rows, int64_t length);
+void launch_softmax(Dtype dtype, const void* in, void* out, int64_t rows, int64_t length);
+
 // ---- elementwise (unary.cu, binary.cu, ternary.cu) ----
 /// Operands for a flat launch: each input is contiguous (step 1) or one broadcast element
 /// (step 0); the output is contiguous.

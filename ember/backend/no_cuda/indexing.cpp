@@ -1,7 +1,6 @@
-// eval_gpu of the indexing and sorting primitives without a CUDA kernel.
+// eval_gpu of the indexing primitives without a CUDA kernel.
 #include "ember/backend/no_cuda/no_gpu.h"
 #include "ember/core/primitives/indexing.h"
-#include "ember/core/primitives/sort.h"
 
 namespace ember {
 
@@ -12,6 +11,5 @@ EMBER_NO_GPU(ScatterAxis)
 EMBER_NO_GPU(SliceUpdate)
 EMBER_NO_GPU(DynamicSlice)
 EMBER_NO_GPU(DynamicSliceUpdate)
-EMBER_NO_GPU(SortAxis)
 
 }  // namespace ember

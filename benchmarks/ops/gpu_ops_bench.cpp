@@ -1,0 +1,100 @@
+// GPU throughput of the op library (issue 4's speed targets), one JSON object per line:
+// device copy bandwidth, elementwise add on 256M elements (float32, bfloat16), row sum of
+// 4096 x 65536, softmax of 8192 x 32768 bf16, matmul 8192^3 bf16 and 4096^3 float32 (TF32
+// when EMBER_CUDA_TF32=1), and the per-node cost of a 10,000-node chain of small adds.
+// Peers: benchmarks/ops/gpu_peer.py runs the same work in PyTorch and prints the ratios.
+//
+//   gpu_ops_bench [--only NAME]
+#include <chrono>
+#include <cstdio>
+#include <functional>
+#include <string>
+
+#include "benchmarks/common/timer.h"
+#include "ember/ember.h"
+
+using namespace ember;
+
+namespace {
+
+const Device kGpu(Device::gpu, 0);
+
+void run(const std::string& only, const std::string& name, const std::string& unit,
+         double work, const std::function<array()>& build) {
+  if (!only.empty() && only != name) return;
+  // Inputs are made and evaluated by `build`'s captures; each timed call evaluates a fresh
+  // graph and waits for the GPU.
+  const double seconds = bench::median_seconds(
+      [&] {
+        array out = build();
+        eval(out);
+        synchronize();
+      },
+      10, 3);
+  const double value = unit == "us/node" ? seconds * 1e6 / work : work / seconds / 1e9;
+  std::printf("{\"name\": \"%s\", \"ms\": %.4f, \"unit\": \"%s\", \"value\": %.3f}\n", name.c_str(),
+              seconds * 1e3, unit.c_str(), value);
+  std::fflush(stdout);
+}
+
+array random_on_gpu(const Shape& shape, Dtype dtype) {
+  array x = astype(random::uniform(shape, float32, std::nullopt, kGpu), dtype, kGpu);
+  eval(x);
+  return x;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string only;
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (std::string(argv[i]) == "--only") only = argv[i + 1];
+  }
+  if (device_count(Device::gpu) == 0) {
+    std::fprintf(stderr, "gpu_ops_bench: no GPU present, nothing to measure\n");
+    return 0;
+  }
+  set_default_device(kGpu);
+  const int n = 1 << 28;  // 256M elements
+  {
+    array x = random_on_gpu({n}, float32);
+    run(only, "copy_f32_256M", "GB/s", 2.0 * n * 4, [&] { return copy(x); });
+    array y = random_on_gpu({n}, float32);
+    run(only, "add_f32_256M", "GB/s", 3.0 * n * 4, [&] { return add(x, y); });
+  }
+  {
+    array x = random_on_gpu({n}, bfloat16), y = random_on_gpu({n}, bfloat16);
+    run(only, "add_bf16_256M", "GB/s", 3.0 * n * 2, [&] { return add(x, y); });
+  }
+  {
+    array x = random_on_gpu({4096, 65536}, float32);
+    run(only, "sum_rows_f32_4096x65536", "GB/s", 4096.0 * 65536 * 4, [&] { return sum(x, -1); });
+  }
+  {
+    array x = random_on_gpu({8192, 32768}, bfloat16);
+    run(only, "softmax_bf16_8192x32768", "GB/s", 2.0 * 8192 * 32768 * 2,
+        [&] { return softmax(x, -1, true); });
+  }
+  {
+    array a = random_on_gpu({8192, 8192}, bfloat16), b = random_on_gpu({8192, 8192}, bfloat16);
+    run(only, "matmul_bf16_8192", "GFLOP/s", 2.0 * 8192.0 * 8192 * 8192,
+        [&] { return matmul(a, b); });
+  }
+  {
+    array a = random_on_gpu({4096, 4096}, float32), b = random_on_gpu({4096, 4096}, float32);
+    run(only, "matmul_f32_4096", "GFLOP/s", 2.0 * 4096.0 * 4096 * 4096,
+        [&] { return matmul(a, b); });
+  }
+  {
+    // Per-node overhead: 10,000 dependent adds on a 16-element array, one eval.
+    array x = random_on_gpu({16}, float32), one = random_on_gpu({16}, float32);
+    const int nodes = 10000;
+    run(only, "chain_10k_small_adds", "us/node", nodes, [&] {
+      detail::GraphDepthGuardOff off;
+      array y = x;
+      for (int i = 0; i < nodes; ++i) y = add(y, one);
+      return y;
+    });
+  }
+  return 0;
+}

@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""GPU op throughput, ember vs PyTorch, same machine, same run (issue 4's speed targets).
+
+Runs ember's gpu_ops_bench (one JSON line per case), then the same work in PyTorch eager
+(median of 10 timed runs after 3 warm-ups, CUDA-synchronised), and prints a table:
+ember and torch figures and ember / torch, where higher is better for GB/s and GFLOP/s and
+lower is better for us/node (the ratio is then torch / ember so that > 1 means ember wins).
+
+    python3 benchmarks/ops/gpu_peer.py --ember-bench build/cuda/benchmarks/gpu_ops_bench
+"""
+import argparse
+import json
+import os
+import subprocess
+import time
+
+import torch
+
+
+def median_ms(fn, runs=10, warmup=3):
+    for _ in range(warmup):
+        fn()
+    torch.cuda.synchronize()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        torch.cuda.synchronize()
+        times.append(time.perf_counter() - start)
+    times.sort()
+    return times[len(times) // 2] * 1e3
+
+
+def torch_cases():
+    n = 1 << 28
+    dev = "cuda"
+    out = {}
+    x = torch.rand(n, device=dev)
+    y = torch.rand(n, device=dev)
+    out["copy_f32_256M"] = ("GB/s", 2.0 * n * 4, median_ms(lambda: x.clone()))
+    out["add_f32_256M"] = ("GB/s", 3.0 * n * 4, median_ms(lambda: x + y))
+    del x, y
+    xb = torch.rand(n, device=dev, dtype=torch.bfloat16)
+    yb = torch.rand(n, device=dev, dtype=torch.bfloat16)
+    out["add_bf16_256M"] = ("GB/s", 3.0 * n * 2, median_ms(lambda: xb + yb))
+    del xb, yb
+    r = torch.rand(4096, 65536, device=dev)
+    out["sum_rows_f32_4096x65536"] = ("GB/s", 4096.0 * 65536 * 4, median_ms(lambda: r.sum(-1)))
+    del r
+    s = torch.rand(8192, 32768, device=dev, dtype=torch.bfloat16)
+    out["softmax_bf16_8192x32768"] = ("GB/s", 2.0 * 8192 * 32768 * 2,
+                                      median_ms(lambda: torch.softmax(s, -1)))
+    del s
+    a = torch.rand(8192, 8192, device=dev, dtype=torch.bfloat16)
+    b = torch.rand(8192, 8192, device=dev, dtype=torch.bfloat16)
+    out["matmul_bf16_8192"] = ("GFLOP/s", 2.0 * 8192 ** 3, median_ms(lambda: a @ b))
+    del a, b
+    torch.backends.cuda.matmul.allow_tf32 = os.environ.get("EMBER_CUDA_TF32") == "1"
+    a = torch.rand(4096, 4096, device=dev)
+    b = torch.rand(4096, 4096, device=dev)
+    out["matmul_f32_4096"] = ("GFLOP/s", 2.0 * 4096 ** 3, median_ms(lambda: a @ b))
+    small = torch.rand(16, device=dev)
+    one = torch.rand(16, device=dev)
+
+    def chain():
+        v = small
+        for _ in range(10000):
+            v = v + one
+        return v
+    out["chain_10k_small_adds"] = ("us/node", 10000, median_ms(chain))
+    return out
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--ember-bench", required=True)
+    args = parser.parse_args()
+    proc = subprocess.run([args.ember_bench], capture_output=True, text=True)
+    ember = {}
+    for line in proc.stdout.splitlines():
+        if line.startswith("{"):
+            row = json.loads(line)
+            ember[row["name"]] = row
+    if proc.returncode != 0:
+        print(f"gpu_ops_bench exited {proc.returncode}:\n{proc.stderr[-3000:]}")
+    peer = torch_cases()
+    print(f"\n{'case':26} {'unit':8} {'ember':>10} {'torch':>10} {'ember/torch':>12}")
+    for name, (unit, work, ms) in peer.items():
+        torch_value = ms * 1e3 / work if unit == "us/node" else work / (ms * 1e-3) / 1e9
+        row = ember.get(name)
+        if row is None:
+            print(f"{name:26} {unit:8} {'-':>10} {torch_value:10.1f} {'-':>12}")
+            continue
+        e = row["value"]
+        ratio = torch_value / e if unit == "us/node" else e / torch_value
+        print(f"{name:26} {unit:8} {e:10.2f} {torch_value:10.2f} {ratio:12.2f}")
+    copy = ember.get("copy_f32_256M")
+    if copy:
+        for name in ("add_f32_256M", "add_bf16_256M"):
+            if name in ember:
+                print(f"{name}: {ember[name]['value'] / copy['value'] * 100:.0f}% of ember's copy bandwidth")
+
+
+if __name__ == "__main__":
+    main()

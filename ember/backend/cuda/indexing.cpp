@@ -1,0 +1,251 @@
+// eval_gpu of the indexing family: Gather, Scatter, GatherAxis, ScatterAxis, SliceUpdate,
+// DynamicSlice and DynamicSliceUpdate. Index arrays (any integer dtype, any layout) are
+// first converted to contiguous int64 temporaries; updates start from src's buffer when it
+// can be donated, else from a row-major copy. Kernels: indexing.cu.
+#include <string>
+
+#include "ember/backend/cuda/cuda_utils.h"
+#include "ember/backend/cuda/indexing_launch.h"
+#include "ember/backend/cuda/kernels.h"
+#include "ember/core/primitives/indexing.h"
+
+namespace ember {
+namespace {
+
+// Note [GPU index errors]
+// The CPU kernels throw IndexError for an index outside its axis; GPU kernels cannot
+// throw. Each kernel that reads indices gets an IndexFault in device memory (zeroed
+// first), skips any element whose index is bad and records the first offender. The host
+// then copies the fault back and synchronises the task's stream before eval_gpu returns,
+// and throws the same IndexError as the CPU (the scheduler prefixes the primitive's name).
+// The cost is one stream synchronisation per index-checked primitive on the launcher
+// thread (the caller's thread never blocks); Dynamic* slices clamp and need none. A cheaper
+// scheme would let the completion worker check the fault after the task's event; that
+// needs a hook in detail::Submission, left for later.
+class FaultCheck {
+ public:
+  FaultCheck() : fault_(static_cast<cuda::IndexFault*>(cuda::temporary(sizeof(cuda::IndexFault)))) {
+    EMBER_CUDA_CHECK(
+        cudaMemsetAsync(fault_, 0, sizeof(cuda::IndexFault), cuda::current_stream()));
+  }
+  cuda::IndexFault* get() const { return fault_; }
+
+  // Waits for the kernels so far; throws IndexError if one met a bad index. `axis_of` and
+  // `size_of` map the fault's index array to its axis and that axis's size; `window_of` to
+  // the window it selects (1 for single elements).
+  template <class AxisOf, class SizeOf, class WindowOf>
+  void throw_if_faulted(AxisOf axis_of, SizeOf size_of, WindowOf window_of) const {
+    cuda::IndexFault host{};
+    EMBER_CUDA_CHECK(cudaMemcpyAsync(&host, fault_, sizeof(host), cudaMemcpyDeviceToHost,
+                                     cuda::current_stream()));
+    EMBER_CUDA_CHECK(cudaStreamSynchronize(cuda::current_stream()));
+    if (host.flag == 0) return;
+    const int axis = axis_of(host.array);
+    const int64_t n = size_of(host.array);
+    const int64_t window = window_of(host.array);
+    if (window == 1) {
+      throw IndexError(detail::concat("index ", host.value, " is out of bounds for axis ", axis,
+                                      " of size ", n));
+    }
+    throw IndexError(detail::concat("a window of ", window, " elements at index ", host.value,
+                                    " does not fit axis ", axis, " of size ", n));
+  }
+
+ private:
+  cuda::IndexFault* fault_;
+};
+
+// Gives `out` a row-major copy of `src` on this GPU (or src's buffer, when donatable).
+void init_from(const array& src, array& out) {
+  const auto storage = src.storage();
+  if (src.dtype() == out.dtype() && storage && storage->device() == cuda::task_device() &&
+      out.is_donatable(src)) {
+    out.move_shared_buffer(src);
+    return;
+  }
+  cuda::allocate_output(out);
+  cuda::copy_strided(src, out.raw_data(), out.dtype(), out.strides());
+}
+
+// The index arrays (each of `count` elements) as one contiguous int64 temporary, array j
+// at j * count. uint64 values above INT64_MAX wrap negative (the CPU saturates them): both
+// are out of bounds for any axis except through wrapping, a difference only at 2^63.
+const int64_t* int64_indices(const std::vector<array>& arrays, int64_t count) {
+  if (arrays.empty() || count == 0) return nullptr;
+  auto* buffer = static_cast<int64_t*>(cuda::temporary(arrays.size() * count * sizeof(int64_t)));
+  for (size_t j = 0; j < arrays.size(); ++j) {
+    cuda::copy_strided(arrays[j], buffer + j * count, int64, row_major_strides(arrays[j].shape()));
+  }
+  return buffer;
+}
+
+}  // namespace
+
+void Gather::eval_gpu(const std::vector<array>& inputs, array& out) {
+  const array& a = inputs[0];
+  cuda::allocate_output(out);
+  const std::vector<array> index_arrays(inputs.begin() + 1, inputs.end());
+  EMBER_CHECK(index_arrays.size() <= static_cast<size_t>(cuda::kMaxIndexArrays),
+              NotImplementedError, "more than ", cuda::kMaxIndexArrays,
+              " index arrays have no CUDA kernel");
+  const int64_t count = index_arrays.empty() ? 1 : static_cast<int64_t>(index_arrays[0].size());
+  const int64_t window_size = static_cast<int64_t>(shape_size(slice_sizes_));
+  if (count == 0 || window_size == 0) return;
+  cuda::IndexedAxes indexed;
+  indexed.num_arrays = static_cast<int>(index_arrays.size());
+  indexed.count = count;
+  for (int j = 0; j < indexed.num_arrays; ++j) {
+    indexed.axis_size[j] = a.shape()[axes_[j]];
+    indexed.window[j] = slice_sizes_[axes_[j]];
+    indexed.axis_stride[j] = a.strides()[axes_[j]];
+  }
+  const auto window_layout = cuda::collapse<1>(name(), slice_sizes_, {a.strides()});
+  const int64_t* indices = int64_indices(index_arrays, count);
+  FaultCheck fault;
+  cuda::launch_gather(a.itemsize(), a.raw_data(), out.raw_data(), indices, indexed, window_layout,
+                      window_size, fault.get());
+  fault.throw_if_faulted([&](int j) { return axes_[j]; },
+                         [&](int j) { return indexed.axis_size[j]; },
+                         [&](int j) { return indexed.window[j]; });
+}
+
+void Scatter::eval_gpu(const std::vector<array>& inputs, array& out) {
+  const array& a = inputs[0];
+  const array& updates = inputs.back();
+  cuda::check_gpu_dtype(name(), a.dtype());
+  const Shape a_shape = a.shape();
+  init_from(a, out);
+  const std::vector<array> index_arrays(inputs.begin() + 1, inputs.end() - 1);
+  EMBER_CHECK(index_arrays.size() <= static_cast<size_t>(cuda::kMaxIndexArrays),
+              NotImplementedError, "more than ", cuda::kMaxIndexArrays,
+              " index arrays have no CUDA kernel");
+  const int index_ndim = updates.ndim() - static_cast<int>(a_shape.size());
+  const Shape index_shape(updates.shape().begin(), updates.shape().begin() + index_ndim);
+  const Shape window_shape(updates.shape().begin() + index_ndim, updates.shape().end());
+  const int64_t count = static_cast<int64_t>(shape_size(index_shape));
+  const int64_t window_size = static_cast<int64_t>(shape_size(window_shape));
+  if (count == 0 || window_size == 0) return;
+  cuda::IndexedAxes indexed;
+  indexed.num_arrays = static_cast<int>(index_arrays.size());
+  indexed.count = count;
+  for (int j = 0; j < indexed.num_arrays; ++j) {
+    indexed.axis_size[j] = a_shape[axes_[j]];
+    indexed.window[j] = window_shape[axes_[j]];
+    indexed.axis_stride[j] = out.strides()[axes_[j]];
+  }
+  const auto window_layout = cuda::collapse<1>(name(), window_shape, {out.strides()});
+  const auto update_layout = cuda::collapse<1>(name(), updates.shape(), {updates.strides()});
+  const int64_t* indices = int64_indices(index_arrays, count);
+  FaultCheck fault;
+  cuda::launch_scatter(out.dtype(), static_cast<int>(reduce_), updates.raw_data(), update_layout,
+                       static_cast<int64_t>(updates.size()), out.raw_data(), indices, indexed,
+                       window_layout, window_size, fault.get());
+  fault.throw_if_faulted([&](int j) { return axes_[j]; },
+                         [&](int j) { return indexed.axis_size[j]; },
+                         [&](int j) { return indexed.window[j]; });
+}
+
+void GatherAxis::eval_gpu(const std::vector<array>& inputs, array& out) {
+  const array& a = inputs[0];
+  cuda::allocate_output(out);
+  const int64_t size = static_cast<int64_t>(out.size());
+  if (size == 0) return;
+  Strides walk(a.ndim());
+  for (int d = 0; d < a.ndim(); ++d) {
+    walk[d] = d == axis_ || a.shape()[d] == 1 ? 0 : a.strides()[d];
+  }
+  const int64_t n = a.shape()[axis_];
+  const auto layout = cuda::collapse<1>(name(), out.shape(), {walk});
+  const int64_t* indices = int64_indices({inputs[1]}, size);
+  FaultCheck fault;
+  cuda::launch_gather_axis(a.itemsize(), a.raw_data(), out.raw_data(), indices, layout, size, n,
+                           a.strides()[axis_], fault.get());
+  fault.throw_if_faulted([&](int) { return axis_; }, [&](int) { return n; },
+                         [](int) { return int64_t{1}; });
+}
+
+void ScatterAxis::eval_gpu(const std::vector<array>& inputs, array& out) {
+  const array& a = inputs[0];
+  const array& updates = inputs[2];
+  cuda::check_gpu_dtype(name(), a.dtype());
+  const Shape a_shape = a.shape();
+  init_from(a, out);
+  const int64_t size = static_cast<int64_t>(updates.size());
+  if (size == 0) return;
+  const Strides& out_strides = out.strides();
+  Strides walk(a_shape.size());
+  for (size_t d = 0; d < a_shape.size(); ++d) {
+    walk[d] = static_cast<int>(d) == axis_ || a_shape[d] == 1 ? 0 : out_strides[d];
+  }
+  const int64_t n = a_shape[axis_];
+  const auto layout = cuda::collapse<2>(name(), updates.shape(), {walk, updates.strides()});
+  const int64_t* indices = int64_indices({inputs[1]}, size);
+  FaultCheck fault;
+  cuda::launch_scatter_axis(out.dtype(), reduce_ == ReduceType::sum, updates.raw_data(),
+                            out.raw_data(), indices, layout, size, n, out_strides[axis_],
+                            fault.get());
+  fault.throw_if_faulted([&](int) { return axis_; }, [&](int) { return n; },
+                         [](int) { return int64_t{1}; });
+}
+
+void SliceUpdate::eval_gpu(const std::vector<array>& inputs, array& out) {
+  const array& update = inputs[1];
+  init_from(inputs[0], out);
+  if (update.size() == 0) return;
+  const Strides& strides = out.strides();
+  Strides dst_strides(strides.size());
+  int64_t offset = 0;
+  for (size_t d = 0; d < strides.size(); ++d) {
+    offset += static_cast<int64_t>(start_[d]) * strides[d];
+    dst_strides[d] = strides[d] * strides_[d];
+  }
+  char* base = static_cast<char*>(out.raw_data()) + offset * static_cast<int64_t>(out.itemsize());
+  cuda::copy_strided(update, base, out.dtype(), dst_strides);
+}
+
+namespace {
+
+// The device-side start of a dynamic slice: `start` holds one value per axis of `axes`.
+cuda::DynamicStart dynamic_start(const array& start, const std::vector<int>& axes,
+                                 const Shape& shape, const Shape& window,
+                                 const Strides& strides) {
+  cuda::DynamicStart result;
+  result.start = start.raw_data();
+  result.start_dtype = start.dtype();
+  result.start_step = start.ndim() == 1 ? start.strides()[0] : 0;
+  result.num_axes = static_cast<int>(axes.size());
+  for (size_t j = 0; j < axes.size(); ++j) {
+    result.axis_size[j] = shape[axes[j]];
+    result.window[j] = window[axes[j]];
+    result.axis_stride[j] = strides[axes[j]];
+  }
+  return result;
+}
+
+}  // namespace
+
+void DynamicSlice::eval_gpu(const std::vector<array>& inputs, array& out) {
+  const array& a = inputs[0];
+  cuda::check_gpu_dtype(name(), inputs[1].dtype());
+  cuda::allocate_output(out);
+  const int64_t size = static_cast<int64_t>(out.size());
+  if (size == 0) return;
+  const auto start = dynamic_start(inputs[1], axes_, a.shape(), slice_size_, a.strides());
+  const auto layout = cuda::collapse<2>(name(), out.shape(), {a.strides(), out.strides()});
+  cuda::launch_dynamic_copy(a.itemsize(), a.raw_data(), out.raw_data(), layout, size, start,
+                            /*on_dst=*/false);
+}
+
+void DynamicSliceUpdate::eval_gpu(const std::vector<array>& inputs, array& out) {
+  const array& update = inputs[1];
+  cuda::check_gpu_dtype(name(), inputs[2].dtype());
+  init_from(inputs[0], out);
+  const int64_t size = static_cast<int64_t>(update.size());
+  if (size == 0) return;
+  const auto start = dynamic_start(inputs[2], axes_, out.shape(), update.shape(), out.strides());
+  const auto layout = cuda::collapse<2>(name(), update.shape(), {update.strides(), out.strides()});
+  cuda::launch_dynamic_copy(out.itemsize(), update.raw_data(), out.raw_data(), layout, size,
+                            start, /*on_dst=*/true);
+}
+
+}  // namespace ember

@@ -1,0 +1,88 @@
+// The LM golden tests on the GPU: every fixture architecture (tests/lm/fixtures/models) run
+// with the GPU as the default device, float32 compute: logits against transformers' float32
+// reference within the fixture's tolerances, and 32-token greedy continuations identical.
+// Also bf16 compute on the GPU against the same reference, judged as the fixture suggests
+// (argmax agreement and mean error near transformers' own bf16 run).
+#include "cuda_test_util.h"
+
+#include "../lm/engine_fixtures.h"
+#include "ember/lm/engine/generate.h"
+#include "ember/lm/models/model.h"
+
+namespace ember::test {
+namespace {
+
+using lm::testing::fixture_archs;
+using lm::testing::golden_json;
+using lm::testing::json_ints;
+using lm::testing::model_fixture;
+
+class CudaGolden : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (device_count(Device::gpu) == 0) GTEST_SKIP() << "no CUDA device present: GPU test skipped";
+    previous_ = default_device();
+    set_default_device(kGpu);
+  }
+  void TearDown() override {
+    if (previous_) set_default_device(*previous_);
+  }
+  std::optional<Device> previous_;
+};
+
+TEST_P(CudaGolden, Float32LogitsAndGreedyMatchTransformers) {
+  const std::string arch = GetParam();
+  auto golden = golden_json(arch);
+  auto reference = load_safetensors((model_fixture(arch) / "golden.safetensors").string(), kCpu).first;
+  auto model = lm::load_model(model_fixture(arch), {.dtype = float32});
+  auto tokenizer = lm::Tokenizer::from_file(model_fixture(arch) / "tokenizer.json");
+  const double atol = golden["tolerance"]["float32"]["atol"].get<double>();
+  const double rtol = golden["tolerance"]["float32"]["rtol"].get<double>();
+  for (const auto& prompt : golden["prompts"]) {
+    auto ids = json_ints<int32_t>(prompt["ids"]);
+    auto caches = model->make_caches();
+    array logits = model->forward(array(ids.begin(), {1, int(ids.size())}, int32), caches);
+    array expected = reference.at(prompt["logits_key"].get<std::string>());
+    array actual = astype(reshape(logits, expected.shape()), float32, kCpu);
+    array excess = subtract(abs(subtract(actual, expected, kCpu), kCpu),
+                            add(array(float(atol)), multiply(array(float(rtol)), abs(expected, kCpu), kCpu), kCpu), kCpu);
+    EXPECT_LE(max(excess, false, kCpu).item<float>(), 0.0f) << arch << " " << prompt["name"];
+
+    auto greedy_caches = model->make_caches();
+    lm::GenerationOptions options;
+    auto expected_ids = json_ints<int32_t>(prompt["greedy_ids"]);
+    options.max_tokens = static_cast<int>(expected_ids.size());
+    options.prefill_step_size = 7;
+    auto result = lm::generate(*model, tokenizer, ids, greedy_caches, options);
+    EXPECT_EQ(result.tokens, expected_ids) << arch << " " << prompt["name"];
+  }
+}
+
+TEST_P(CudaGolden, Bfloat16AgreesLikeTransformersOwnBf16Run) {
+  const std::string arch = GetParam();
+  auto golden = golden_json(arch);
+  auto reference = load_safetensors((model_fixture(arch) / "golden.safetensors").string(), kCpu).first;
+  auto model = lm::load_model(model_fixture(arch), {.dtype = bfloat16});
+  const auto& hf = golden["hf_lowprec_vs_fp32"]["bfloat16"];
+  double agree = 0, rows = 0, abs_sum = 0, count = 0;
+  for (const auto& prompt : golden["prompts"]) {
+    auto ids = json_ints<int32_t>(prompt["ids"]);
+    auto caches = model->make_caches();
+    array logits = model->forward(array(ids.begin(), {1, int(ids.size())}, int32), caches);
+    array expected = reference.at(prompt["logits_key"].get<std::string>());
+    array actual = astype(reshape(logits, expected.shape()), float32, kCpu);
+    agree += sum(astype(equal(argmax(actual, -1, false, kCpu), argmax(expected, -1, false, kCpu), kCpu),
+                        float32, kCpu), false, kCpu).item<float>();
+    rows += expected.shape(0);
+    abs_sum += sum(abs(subtract(actual, expected, kCpu), kCpu), false, kCpu).item<float>();
+    count += expected.size();
+  }
+  EXPECT_GE(agree / rows, hf["argmax_agreement"].get<double>() - 0.15) << arch;
+  EXPECT_LE(abs_sum / count, 3.0 * hf["mean_abs"].get<double>()) << arch;
+}
+
+INSTANTIATE_TEST_SUITE_P(Archs, CudaGolden, ::testing::ValuesIn(fixture_archs()),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace ember::test
