@@ -38,7 +38,10 @@ void run(const std::string& only, const std::string& name, const std::string& un
 }
 
 array random_on_gpu(const Shape& shape, Dtype dtype) {
-  array x = astype(random::uniform(shape, float32, std::nullopt, kGpu), dtype, kGpu);
+  // Drawn on the CPU (random bits have no CUDA kernel yet), converted and kept on the GPU.
+  array x = copy(astype(random::uniform(shape, float32, std::nullopt, Device(Device::cpu)), dtype,
+                        Device(Device::cpu)),
+                 kGpu);
   eval(x);
   return x;
 }

@@ -3,22 +3,32 @@
 #include <cmath>
 #include <numbers>
 
+#include "ember/core/device.h"
 #include "ember/core/errors.h"
 #include "ember/core/ops.h"
 #include "ember/fast/fast.h"
 
 namespace ember::lm::layers {
 
+namespace {
+// Weights are memory-mapped host arrays. On a GPU default device they get a device copy
+// (made at their first use, then kept), so each forward does not upload them again.
+array on_default_device(const array& a, Dtype dtype) {
+  if (default_device().type == Device::gpu) return a.dtype() == dtype ? copy(a) : astype(a, dtype);
+  return a.dtype() == dtype ? a : astype(a, dtype);
+}
+}  // namespace
+
 array Loader::take(const std::string& name, const Shape& shape) {
   array a = store_.take(name, shape);
   bytes_ += a.nbytes();
-  return a.dtype() == dtype_ ? a : astype(a, dtype_);
+  return on_default_device(a, dtype_);
 }
 
 array Loader::take_float32(const std::string& name, const Shape& shape) {
   array a = store_.take(name, shape);
   bytes_ += a.nbytes();
-  return a.dtype() == float32 ? a : astype(a, float32);
+  return on_default_device(a, float32);
 }
 
 std::optional<array> Loader::take_optional(const std::string& name, const Shape& shape) {
