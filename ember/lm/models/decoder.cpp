@@ -3,6 +3,7 @@
 // RoPE on the first rotary dims, grouped-query attention, optional sigmoid output gate.
 #include "ember/lm/models/decoder.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "ember/core/errors.h"
@@ -137,6 +138,32 @@ CommonConfig read_common_config(const ConfigReader& config) {
               "num_attention_heads (", c.heads, ") must be a multiple of num_key_value_heads (",
               c.kv_heads, ")");
   return c;
+}
+
+AttentionConfig attention_config(const ConfigReader& config, const CommonConfig& common) {
+  AttentionConfig attention;
+  attention.hidden = common.hidden;
+  attention.heads = common.heads;
+  attention.kv_heads = common.kv_heads;
+  attention.head_dim = common.head_dim;
+  attention.eps = common.eps;
+  attention.rope = layers::make_rope(read_rope_config(config), common.head_dim);
+  return attention;
+}
+
+bool is_sparse_layer(const ConfigReader& config, int layer, int num_experts) {
+  const int step = config.integer("decoder_sparse_step", 1);
+  const std::vector<int> dense = config.integers("mlp_only_layers");
+  return num_experts > 0 && step > 0 && (layer + 1) % step == 0 &&
+         std::find(dense.begin(), dense.end(), layer) == dense.end();
+}
+
+Block load_block_norms(layers::Loader& loader, int layer, const CommonConfig& common, bool centred) {
+  const std::string prefix = "model.layers." + std::to_string(layer);
+  return {load_norm(loader, prefix + ".input_layernorm.weight", common.hidden, common.eps, centred),
+          load_norm(loader, prefix + ".post_attention_layernorm.weight", common.hidden, common.eps,
+                    centred),
+          nullptr, {}};
 }
 
 void load_embeddings(layers::Loader& loader, const CommonConfig& config, bool centred_norm,

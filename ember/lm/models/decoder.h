@@ -79,6 +79,17 @@ struct CommonConfig {
 };
 CommonConfig read_common_config(const ConfigReader& config);
 
+/// The attention settings every family shares (heads, head_dim, eps, RoPE); families set
+/// qk_norm, output_gate and centred_norms.
+AttentionConfig attention_config(const ConfigReader& config, const CommonConfig& common);
+
+/// Whether layer i has routed experts: num_experts > 0, (i + 1) % decoder_sparse_step == 0
+/// and i not in mlp_only_layers (transformers' Qwen3-MoE / Qwen3-Next rule).
+bool is_sparse_layer(const ConfigReader& config, int layer, int num_experts);
+
+/// A block with the layer's two norms loaded and the mixer and MLP still to set.
+Block load_block_norms(layers::Loader& loader, int layer, const CommonConfig& common, bool centred);
+
 /// Loads the embedding, final norm and output projection into `model`.
 void load_embeddings(layers::Loader& loader, const CommonConfig& config, bool centred_norm,
                      DecoderModel& model);

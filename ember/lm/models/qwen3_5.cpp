@@ -159,16 +159,10 @@ std::unique_ptr<Model> load_hybrid_family(const ConfigReader& config, WeightStor
   auto model = std::make_unique<DecoderModel>();
   load_embeddings(loader, common, centred, *model);
 
-  AttentionConfig attention;
-  attention.hidden = common.hidden;
-  attention.heads = common.heads;
-  attention.kv_heads = common.kv_heads;
-  attention.head_dim = common.head_dim;
+  AttentionConfig attention = attention_config(config, common);
   attention.qk_norm = true;
   attention.output_gate = true;
   attention.centred_norms = centred;
-  attention.eps = common.eps;
-  attention.rope = layers::make_rope(read_rope_config(config), common.head_dim);
 
   DeltaNetConfig delta;
   delta.hidden = common.hidden;
@@ -198,14 +192,9 @@ std::unique_ptr<Model> load_hybrid_family(const ConfigReader& config, WeightStor
 
   const bool moe_type = type == "qwen3_next" || type.rfind("qwen3_5_moe", 0) == 0;
   const int experts = moe_type ? config.integer("num_experts") : 0;
-  const int sparse_step = config.integer("decoder_sparse_step", 1);
-  const std::vector<int> dense_layers = config.integers("mlp_only_layers");
   for (int i = 0; i < common.layers; ++i) {
     const std::string prefix = "model.layers." + std::to_string(i);
-    Block block{load_norm(loader, prefix + ".input_layernorm.weight", common.hidden, common.eps, centred),
-                load_norm(loader, prefix + ".post_attention_layernorm.weight", common.hidden,
-                          common.eps, centred),
-                nullptr, {}};
+    Block block = load_block_norms(loader, i, common, centred);
     if (layer_types[i] == "full_attention") {
       block.mixer = load_attention(loader, prefix + ".self_attn", attention);
     } else if (layer_types[i] == "linear_attention") {
@@ -214,8 +203,7 @@ std::unique_ptr<Model> load_hybrid_family(const ConfigReader& config, WeightStor
       throw NotImplementedError(detail::concat("[load_model] config.json: layer type '",
                                                layer_types[i], "' of layer ", i, " is not supported"));
     }
-    const bool sparse = experts > 0 && sparse_step > 0 && (i + 1) % sparse_step == 0 &&
-                        std::find(dense_layers.begin(), dense_layers.end(), i) == dense_layers.end();
+    const bool sparse = is_sparse_layer(config, i, experts);
     if (sparse) {
       layers::SparseMoe moe = layers::load_moe(loader, prefix + ".mlp", common.hidden,
                                                config.integer("moe_intermediate_size"), experts,
