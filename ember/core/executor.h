@@ -34,6 +34,10 @@ class DeviceEvent {
 /// buffers, kernel modules. Held until the submission's completion event has fired (G1).
 struct Submission {
   std::vector<std::shared_ptr<const void>> keep_alive;
+  /// Run by the completion worker once the device work has completed, before the node is
+  /// published: each returns the error to fail the node with, or null. Never throws.
+  /// See Note [GPU index errors] in backend/cuda/indexing.cpp.
+  std::vector<std::function<std::exception_ptr()>> completion_checks;
 };
 
 /// The submission of the device task running on this thread, or null (CPU streams, host

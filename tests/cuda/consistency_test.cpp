@@ -389,6 +389,11 @@ TEST(CudaConsistency, SoftmaxAndLogSumExp) {
       {{7}, {0}, false, false, "1-d"},
       {{1, 4099}, {1}, false, false, "1 x N"},
       {{3, 70000}, {1}, false, false, "large rows"},
+      // Rows held in registers (16-byte multiples from 1032 to 32768 elements).
+      {{4, 1032}, {1}, false, false, "resident rows, one vector per thread"},
+      {{3, 2048}, {1}, false, false, "resident rows"},
+      {{2, 20000}, {1}, false, false, "resident rows, wide blocks"},
+      {{2, 32768}, {1}, false, false, "resident rows, longest"},
       {{4, 1, 33}, {2}, true, false, "short rows keepdims"},
       {{5, 17}, {0}, false, false, "leading axis"},
       {{4, 6, 5}, {0, 2}, false, false, "two axes"},

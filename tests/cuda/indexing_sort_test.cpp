@@ -253,6 +253,26 @@ TEST(CudaIndexing, OutOfRangeIndices) {
   expect_same_index_error("put_along_axis", [&](StreamOrDevice s) {
     return put_along_axis(a, reshape(bad, {1, 3}, s), array(1.0f), 1, s);
   });
+  // The check runs after the kernel (Note [GPU index errors]): work already enqueued on the
+  // bad result fails with the same error, and reading it rethrows it.
+  expect_same_index_error("take, then exp and sum", [&](StreamOrDevice s) {
+    return sum(exp(take(a, bad, 1, s), s), s);
+  });
+  {
+    std::string cpu_message, gpu_message;
+    try {
+      sum(take(a, bad, 1, kCpu), kCpu).item<float>();
+    } catch (const IndexError& e) {
+      cpu_message = e.what();
+    }
+    try {
+      sum(take(a, bad, 1, kGpu), kGpu).item<float>();
+    } catch (const IndexError& e) {
+      gpu_message = e.what();
+    }
+    EXPECT_FALSE(cpu_message.empty()) << "item: the CPU did not throw IndexError";
+    EXPECT_EQ(cpu_message, gpu_message) << "item";
+  }
   // The stream stays usable after a failed task.
   compare("after the error", [&](StreamOrDevice s) { return take(a, 1, 0, s); });
 }

@@ -243,6 +243,7 @@ class GpuExecutor final : public detail::StreamExecutor {
           detail::concat("[", op, "] CUDA error ", cudaGetErrorName(error), " (",
                          cudaGetErrorString(error), ") while running on gpu:", device_)));
     }
+    if (!failure) failure = run_checks(c);
     {
       std::lock_guard lock(c.node->data_lock);
       c.node->event.reset();
@@ -256,6 +257,27 @@ class GpuExecutor final : public detail::StreamExecutor {
     } catch (...) {
       // finish only drops references; nothing here may escape the worker.
     }
+  }
+
+  // After the event: the submission's own checks (a kernel's index fault), then the inputs.
+  // An input that failed only at its completion (Note [GPU index errors]) had its device
+  // work ordered before this node's already, so its failure is passed on here, as a
+  // failure at launch is in run_node. Inputs of other streams are waited for: their
+  // completion workers finish them without waiting on this one.
+  static std::exception_ptr run_checks(const Completion& c) noexcept {
+    try {
+      for (const auto& check : c.submission.completion_checks) {
+        if (auto failure = check()) return failure;
+      }
+      for (const auto& input : c.node->inputs) {
+        const detail::Node& in = *input.node();
+        in.wait();
+        if (in.load_status() == detail::Status::failed) return in.error;
+      }
+    } catch (...) {
+      return std::current_exception();
+    }
+    return nullptr;
   }
 
   const int device_;

@@ -2,11 +2,15 @@
 // DynamicSlice and DynamicSliceUpdate. Index arrays (any integer dtype, any layout) are
 // first converted to contiguous int64 temporaries; updates start from src's buffer when it
 // can be donated, else from a row-major copy. Kernels: indexing.cu.
+#include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "ember/backend/cuda/cuda_utils.h"
 #include "ember/backend/cuda/indexing_launch.h"
 #include "ember/backend/cuda/kernels.h"
+#include "ember/core/executor.h"
 #include "ember/core/primitives/indexing.h"
 
 namespace ember {
@@ -15,13 +19,62 @@ namespace {
 // Note [GPU index errors]
 // The CPU kernels throw IndexError for an index outside its axis; GPU kernels cannot
 // throw. Each kernel that reads indices gets an IndexFault in device memory (zeroed
-// first), skips any element whose index is bad and records the first offender. The host
-// then copies the fault back and synchronises the task's stream before eval_gpu returns,
-// and throws the same IndexError as the CPU (the scheduler prefixes the primitive's name).
-// The cost is one stream synchronisation per index-checked primitive on the launcher
-// thread (the caller's thread never blocks); Dynamic* slices clamp and need none. A cheaper
-// scheme would let the completion worker check the fault after the task's event; that
-// needs a hook in detail::Submission, left for later.
+// first), skips any element whose index is bad and records the first offender. After the
+// kernel the fault is copied into a pinned host slot, and eval_gpu registers a completion
+// check on the task's Submission (with what the message needs: op name, axes, sizes,
+// windows) and returns without waiting. The stream's completion worker runs the check
+// after the task's event: a set flag fails the node with the same IndexError as the CPU's
+// ("[Gather] index 7 is out of bounds for axis 0 of size 4"), recorded on the stream and
+// rethrown at the next wait or read (G6). Work already enqueued on the failed node's
+// output (its skipped elements are left unwritten, never out of bounds) fails with it: the
+// worker passes an input's failure on (executor.cpp, run_checks). Dynamic* slices clamp and
+// need no check.
+class PinnedFaults {
+ public:
+  // A zeroed host slot that lives until the returned pointer is dropped.
+  std::shared_ptr<cuda::IndexFault> take() {
+    cuda::IndexFault* slot = nullptr;
+    {
+      std::lock_guard lock(mutex_);
+      if (free_.empty()) grow_locked();
+      slot = free_.back();
+      free_.pop_back();
+    }
+    *slot = cuda::IndexFault{};
+    return std::shared_ptr<cuda::IndexFault>(slot, [this](cuda::IndexFault* used) {
+      std::lock_guard lock(mutex_);
+      free_.push_back(used);
+    });
+  }
+
+  static PinnedFaults& instance() {
+    static auto* pool = new PinnedFaults;  // never destroyed: slots may outlive statics
+    return *pool;
+  }
+
+ private:
+  void grow_locked() {
+    constexpr int kSlots = 256;
+    void* block = nullptr;
+    EMBER_CUDA_CHECK(
+        cudaHostAlloc(&block, kSlots * sizeof(cuda::IndexFault), cudaHostAllocPortable));
+    auto* slots = static_cast<cuda::IndexFault*>(block);
+    for (int i = 0; i < kSlots; ++i) free_.push_back(slots + i);
+  }
+
+  std::mutex mutex_;
+  std::vector<cuda::IndexFault*> free_;
+};
+
+// What an IndexError message needs to know about each index array: the axis it indexes,
+// that axis's size and the window it selects there (1 for single elements).
+struct FaultContext {
+  int num_arrays = 1;
+  int axis[cuda::kMaxIndexArrays] = {};
+  int64_t axis_size[cuda::kMaxIndexArrays] = {};
+  int64_t window[cuda::kMaxIndexArrays] = {};
+};
+
 class FaultCheck {
  public:
   FaultCheck() : fault_(static_cast<cuda::IndexFault*>(cuda::temporary(sizeof(cuda::IndexFault)))) {
@@ -30,30 +83,55 @@ class FaultCheck {
   }
   cuda::IndexFault* get() const { return fault_; }
 
-  // Waits for the kernels so far; throws IndexError if one met a bad index. `axis_of` and
-  // `size_of` map the fault's index array to its axis and that axis's size; `window_of` to
-  // the window it selects (1 for single elements).
-  template <class AxisOf, class SizeOf, class WindowOf>
-  void throw_if_faulted(AxisOf axis_of, SizeOf size_of, WindowOf window_of) const {
-    cuda::IndexFault host{};
-    EMBER_CUDA_CHECK(cudaMemcpyAsync(&host, fault_, sizeof(host), cudaMemcpyDeviceToHost,
-                                     cuda::current_stream()));
-    EMBER_CUDA_CHECK(cudaStreamSynchronize(cuda::current_stream()));
-    if (host.flag == 0) return;
-    const int axis = axis_of(host.array);
-    const int64_t n = size_of(host.array);
-    const int64_t window = window_of(host.array);
-    if (window == 1) {
-      throw IndexError(detail::concat("index ", host.value, " is out of bounds for axis ", axis,
-                                      " of size ", n));
-    }
-    throw IndexError(detail::concat("a window of ", window, " elements at index ", host.value,
-                                    " does not fit axis ", axis, " of size ", n));
+  // Enqueues the fault's copy to the host after the kernels so far and registers the check
+  // the completion worker runs once they are done; never waits.
+  void check_on_completion(const char* op, const FaultContext& context) const {
+    detail::Submission* submission = detail::current_submission();
+    EMBER_INTERNAL_ASSERT(submission != nullptr, "an index check outside a GPU task");
+    auto host = PinnedFaults::instance().take();
+    EMBER_CUDA_CHECK(cudaMemcpyAsync(host.get(), fault_, sizeof(cuda::IndexFault),
+                                     cudaMemcpyDeviceToHost, cuda::current_stream()));
+    submission->completion_checks.push_back(
+        [host = std::move(host), op = std::string(op), context]() -> std::exception_ptr {
+          const cuda::IndexFault fault = *host;
+          if (fault.flag == 0) return nullptr;
+          const int j = fault.array >= 0 && fault.array < context.num_arrays ? fault.array : 0;
+          const std::string prefix = detail::concat("[", op, "] ");
+          if (context.window[j] == 1) {
+            return std::make_exception_ptr(
+                IndexError(detail::concat(prefix, "index ", fault.value, " is out of bounds for axis ",
+                                          context.axis[j], " of size ", context.axis_size[j])));
+          }
+          return std::make_exception_ptr(IndexError(detail::concat(
+              prefix, "a window of ", context.window[j], " elements at index ", fault.value,
+              " does not fit axis ", context.axis[j], " of size ", context.axis_size[j])));
+        });
   }
 
  private:
   cuda::IndexFault* fault_;
 };
+
+// The fault context of a Gather or Scatter over `axes`.
+FaultContext indexed_context(const std::vector<int>& axes, const cuda::IndexedAxes& indexed) {
+  FaultContext context;
+  context.num_arrays = indexed.num_arrays;
+  for (int j = 0; j < indexed.num_arrays; ++j) {
+    context.axis[j] = axes[j];
+    context.axis_size[j] = indexed.axis_size[j];
+    context.window[j] = indexed.window[j];
+  }
+  return context;
+}
+
+// The fault context of take_along_axis and put_along_axis: one array, single elements.
+FaultContext axis_context(int axis, int64_t axis_size) {
+  FaultContext context;
+  context.axis[0] = axis;
+  context.axis_size[0] = axis_size;
+  context.window[0] = 1;
+  return context;
+}
 
 // Gives `out` a row-major copy of `src` on this GPU (or src's buffer, when donatable).
 void init_from(const array& src, array& out) {
@@ -104,9 +182,7 @@ void Gather::eval_gpu(const std::vector<array>& inputs, array& out) {
   FaultCheck fault;
   cuda::launch_gather(a.itemsize(), a.raw_data(), out.raw_data(), indices, indexed, window_layout,
                       window_size, fault.get());
-  fault.throw_if_faulted([&](int j) { return axes_[j]; },
-                         [&](int j) { return indexed.axis_size[j]; },
-                         [&](int j) { return indexed.window[j]; });
+  fault.check_on_completion(name(), indexed_context(axes_, indexed));
 }
 
 void Scatter::eval_gpu(const std::vector<array>& inputs, array& out) {
@@ -140,9 +216,7 @@ void Scatter::eval_gpu(const std::vector<array>& inputs, array& out) {
   cuda::launch_scatter(out.dtype(), static_cast<int>(reduce_), updates.raw_data(), update_layout,
                        static_cast<int64_t>(updates.size()), out.raw_data(), indices, indexed,
                        window_layout, window_size, fault.get());
-  fault.throw_if_faulted([&](int j) { return axes_[j]; },
-                         [&](int j) { return indexed.axis_size[j]; },
-                         [&](int j) { return indexed.window[j]; });
+  fault.check_on_completion(name(), indexed_context(axes_, indexed));
 }
 
 void GatherAxis::eval_gpu(const std::vector<array>& inputs, array& out) {
@@ -160,8 +234,7 @@ void GatherAxis::eval_gpu(const std::vector<array>& inputs, array& out) {
   FaultCheck fault;
   cuda::launch_gather_axis(a.itemsize(), a.raw_data(), out.raw_data(), indices, layout, size, n,
                            a.strides()[axis_], fault.get());
-  fault.throw_if_faulted([&](int) { return axis_; }, [&](int) { return n; },
-                         [](int) { return int64_t{1}; });
+  fault.check_on_completion(name(), axis_context(axis_, n));
 }
 
 void ScatterAxis::eval_gpu(const std::vector<array>& inputs, array& out) {
@@ -184,8 +257,7 @@ void ScatterAxis::eval_gpu(const std::vector<array>& inputs, array& out) {
   cuda::launch_scatter_axis(out.dtype(), reduce_ == ReduceType::sum, updates.raw_data(),
                             out.raw_data(), indices, layout, size, n, out_strides[axis_],
                             fault.get());
-  fault.throw_if_faulted([&](int) { return axis_; }, [&](int) { return n; },
-                         [](int) { return int64_t{1}; });
+  fault.check_on_completion(name(), axis_context(axis_, n));
 }
 
 void SliceUpdate::eval_gpu(const std::vector<array>& inputs, array& out) {

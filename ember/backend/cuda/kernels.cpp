@@ -78,8 +78,7 @@ void copy_strided(const array& in, void* dst, Dtype dst_dtype, const Strides& ds
   const bool dense = dst_strides == row_major_strides(in.shape());
   if (dense && in.flags().row_contiguous) {
     if (in.dtype() == dst_dtype) {
-      EMBER_CUDA_CHECK(cudaMemcpyAsync(dst, in.raw_data(), in.nbytes(), cudaMemcpyDeviceToDevice,
-                                       current_stream()));
+      launch_copy_contiguous(in.raw_data(), dst, static_cast<int64_t>(in.nbytes()));
     } else {
       launch_convert_contiguous(in.dtype(), in.raw_data(), dst_dtype, dst, size);
     }

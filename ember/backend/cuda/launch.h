@@ -26,6 +26,8 @@ struct Layout {
 /// dst[dst_layout(i)] = convert(src[src_layout(i)]) for every index of the layout's shape.
 void launch_copy(Dtype src_dtype, const void* src, Dtype dst_dtype, void* dst,
                  const Layout<2>& layout, int64_t size);
+/// The first `bytes` bytes of src to dst (device memory, not overlapping).
+void launch_copy_contiguous(const void* src, void* dst, int64_t bytes);
 /// dst[i] = convert(src[i]) for i < size, both contiguous.
 void launch_convert_contiguous(Dtype src_dtype, const void* src, Dtype dst_dtype, void* dst,
                                int64_t size);
