@@ -4,7 +4,9 @@
 #   2. asan preset (AddressSanitizer + UBSan): every CPU test again;
 #   3. tsan preset (ThreadSanitizer): every CPU test again, except the 1,000 x 64 MiB G2 loop
 #      (it runs in the release and asan stages; under TSan every store is instrumented and
-#      it alone would take over 15 minutes);
+#      it alone would take over 15 minutes), with OPENBLAS_NUM_THREADS=1 (set by the test
+#      preset): OpenBLAS's own worker threads synchronise through spin flags TSan cannot see,
+#      so a threaded sgemm is reported as racing with whatever reuses its buffers next;
 #   4. the libFuzzer targets, each for a bounded time (scripts/fuzz.sh);
 #   5. cuda preset, when nvcc is installed: builds libember with the CUDA backend and the GPU
 #      test binaries (a compile check on machines without a GPU) and runs the tests labelled
