@@ -103,6 +103,7 @@ int run_generate(const std::vector<std::string>& args) {
     std::printf("%s\n", out.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace).c_str());
   } else {
     std::printf("\n");
+    std::fflush(stdout);  // the text's last line before the statistics on stderr
     if (lm_args.verbose) print_stats(result.stats);
   }
   return 0;
