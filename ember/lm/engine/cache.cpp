@@ -195,7 +195,10 @@ void save_prompt_cache(const std::filesystem::path& file, const CacheList& cache
 
 std::pair<CacheList, std::map<std::string, std::string>> load_prompt_cache(
     const std::filesystem::path& file) {
-  auto [arrays, meta] = load_safetensors(file.string());
+  // Not a structured binding: the lambdas below capture it (clang 14 cannot capture those).
+  auto loaded = load_safetensors(file.string());
+  const auto& arrays = loaded.first;
+  const auto& meta = loaded.second;
   const std::string name = file.string();
   auto field = [&](const std::string& key) -> const std::string& {
     auto it = meta.find(key);
