@@ -1,5 +1,6 @@
-// Reference compositions of the fused ops (fast/fast.h). They compute in float32 where the
-// header says so and cast back, matching what the fused kernels must produce.
+// The fused ops (fast/fast.h): argument checks, then one primitive node (fast/primitives.h)
+// where a kernel applies, else the reference composition (fast/reference.h). Attention is a
+// composition that computes in float32 and casts back.
 #include "ember/fast/fast.h"
 
 #include <cmath>
@@ -7,8 +8,21 @@
 #include "ember/core/errors.h"
 #include "ember/core/ops.h"
 #include "ember/fast/primitives.h"
+#include "ember/fast/reference.h"
 
 namespace ember::fast {
+
+namespace {
+
+// The dtypes the fused normalisation and rope kernels take (others use the reference).
+bool has_kernel_dtype(Dtype dtype) {
+  return dtype == float32 || dtype == float16 || dtype == bfloat16;
+}
+
+// Whether `a` is a [size] vector, as the fused kernels read weights and biases.
+bool is_vector_of(const array& a, int size) { return a.ndim() == 1 && a.shape(0) == size; }
+
+}  // namespace
 
 array rms_norm(const array& x, const std::optional<array>& weight, float eps, StreamOrDevice s) {
   EMBER_CHECK(x.ndim() >= 1, ValueError, "[rms_norm] input must have at least one dimension");
@@ -21,11 +35,14 @@ array rms_norm(const array& x, const std::optional<array>& weight, float eps, St
   }
   EMBER_CHECK(is_floating_point(out_dtype), TypeError, "[rms_norm] needs a floating dtype, got ",
               out_dtype);
-  array x32 = astype(x, float32, s);
-  array normed = x32 * rsqrt(mean(square(x32, s), -1, true, s) + array(eps), s);
-  normed = astype(normed, x.dtype(), s);
-  if (!weight) return normed;
-  return multiply(astype(*weight, out_dtype, s), astype(normed, out_dtype, s), s);
+  if (!has_kernel_dtype(x.dtype()) || (weight && !has_kernel_dtype(weight->dtype()))) {
+    return reference::rms_norm(x, weight, eps, s);
+  }
+  const Stream stream = to_stream(s);
+  std::vector<array> inputs{x};
+  if (weight) inputs.push_back(astype(*weight, out_dtype, stream));
+  return array(Shape(x.shape()), out_dtype, std::make_shared<RMSNorm>(stream, eps),
+               std::move(inputs));
 }
 
 array layer_norm(const array& x, const std::optional<array>& weight,
@@ -33,57 +50,44 @@ array layer_norm(const array& x, const std::optional<array>& weight,
   EMBER_CHECK(x.ndim() >= 1, ValueError, "[layer_norm] input must have at least one dimension");
   EMBER_CHECK(is_floating_point(x.dtype()), TypeError, "[layer_norm] needs a floating dtype, got ",
               x.dtype());
-  array x32 = astype(x, float32, s);
-  array centred = x32 - mean(x32, -1, true, s);
-  array normed = centred * rsqrt(mean(square(centred, s), -1, true, s) + array(eps), s);
-  array out = astype(normed, x.dtype(), s);
-  if (weight) out = multiply(out, astype(*weight, x.dtype(), s), s);
-  if (bias) out = add(out, astype(*bias, x.dtype(), s), s);
-  return out;
+  const int features = x.shape(-1);
+  if (!has_kernel_dtype(x.dtype()) || (weight && !is_vector_of(*weight, features)) ||
+      (bias && !is_vector_of(*bias, features))) {
+    return reference::layer_norm(x, weight, bias, eps, s);
+  }
+  const Stream stream = to_stream(s);
+  std::vector<array> inputs{x};
+  if (weight) inputs.push_back(astype(*weight, x.dtype(), stream));
+  if (bias) inputs.push_back(astype(*bias, x.dtype(), stream));
+  return array(Shape(x.shape()), x.dtype(),
+               std::make_shared<LayerNorm>(stream, eps, weight.has_value(), bias.has_value()),
+               std::move(inputs));
 }
 
 array rope(const array& x, int dims, bool traditional, std::optional<float> base, float scale,
            int offset, const std::optional<array>& freqs, StreamOrDevice s) {
   EMBER_CHECK(x.ndim() >= 2, ValueError, "[rope] input must have at least 2 dimensions, got ",
               shape_to_string(x.shape()));
-  const int features = x.shape(-1), length = x.shape(-2);
+  const int features = x.shape(-1);
   EMBER_CHECK(dims > 0 && dims % 2 == 0 && dims <= features, ValueError, "[rope] dims (", dims,
               ") must be even, positive and at most the feature size ", features);
   EMBER_CHECK(base.has_value() != freqs.has_value(), ValueError,
               "[rope] give exactly one of base and freqs");
   const int half = dims / 2;
-  array inv_freq = freqs ? reciprocal(astype(*freqs, float32, s), s)
-                         : exp(arange(0, half, s) * array(-2.0f * std::log(*base) / dims), s);
   if (freqs) {
     EMBER_CHECK(freqs->ndim() == 1 && freqs->shape(0) == half, ValueError,
                 "[rope] freqs must have shape [", half, "], got ", shape_to_string(freqs->shape()));
   }
-  array positions = astype(arange(offset, offset + length, s), float32, s) * array(scale);
-  array theta = outer(positions, astype(inv_freq, float32, s), s);  // [L, half]
-  array cos_t = cos(theta, s), sin_t = sin(theta, s);
-  array x32 = astype(x, float32, s);
-  const int nd = x.ndim();
-  Shape start(nd, 0), stop(x.shape());
-  auto features_slice = [&](int from, int to, int step) {
-    Shape lo = start, hi = stop, strides(nd, 1);
-    lo[nd - 1] = from;
-    hi[nd - 1] = to;
-    strides[nd - 1] = step;
-    return slice(x32, lo, hi, strides, s);
-  };
-  array x1 = traditional ? features_slice(0, dims, 2) : features_slice(0, half, 1);
-  array x2 = traditional ? features_slice(1, dims, 2) : features_slice(half, dims, 1);
-  array out1 = x1 * cos_t - x2 * sin_t;
-  array out2 = x2 * cos_t + x1 * sin_t;
-  array rotated = traditional
-                      ? reshape(stack({out1, out2}, -1, s), [&] {
-                          Shape sh(x.shape());
-                          sh[nd - 1] = dims;
-                          return sh;
-                        }(), s)
-                      : concatenate({out1, out2}, -1, s);
-  if (dims < features) rotated = concatenate({rotated, features_slice(dims, features, 1)}, -1, s);
-  return astype(rotated, x.dtype(), s);
+  if (!has_kernel_dtype(x.dtype())) {
+    return reference::rope(x, dims, traditional, base, scale, offset, freqs, s);
+  }
+  const Stream stream = to_stream(s);
+  std::vector<array> inputs{x};
+  if (freqs) inputs.push_back(astype(*freqs, float32, stream));
+  return array(Shape(x.shape()), x.dtype(),
+               std::make_shared<RoPE>(stream, dims, traditional, base.value_or(0.0f), scale,
+                                      offset),
+               std::move(inputs));
 }
 
 array scaled_dot_product_attention(const array& queries, const array& keys, const array& values,
@@ -105,6 +109,19 @@ array scaled_dot_product_attention(const array& queries, const array& keys, cons
               "mask_mode must be \"\", \"causal\" or \"array\", got \"", mask_mode, "\"");
   EMBER_CHECK((mask_mode == "array") == mask_arr.has_value(), ValueError, op,
               "mask_arr is required with mask_mode \"array\" and only then");
+  // Decode-shaped calls on the GPU run as one fused node (the CUDA kernel's limits).
+  const Stream stream = to_stream(s);
+  const Dtype dtype = queries.dtype();
+  const bool fused_dtype = dtype == float32 || dtype == float16 || dtype == bfloat16;
+  const bool fused_head_dim = head_dim == 64 || head_dim == 80 || head_dim == 96 ||
+                              head_dim == 128 || head_dim == 256;
+  if (stream.device.type == Device::gpu && mask_mode != "array" && length >= 1 && length <= 8 &&
+      kv_length >= 1 && batch >= 1 && fused_head_dim && values.shape(3) == head_dim &&
+      fused_dtype && keys.dtype() == dtype && values.dtype() == dtype) {
+    return array(Shape(queries.shape()), dtype,
+                 std::make_shared<ScaledDotProductAttention>(stream, scale, mask_mode == "causal"),
+                 {queries, keys, values});
+  }
   const int groups = q_heads / kv_heads;
   array q = reshape(astype(queries, float32, s) * array(scale), {batch, kv_heads, groups, length, head_dim}, s);
   array k = expand_dims(astype(keys, float32, s), 2, s);

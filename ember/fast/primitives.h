@@ -6,6 +6,84 @@
 
 namespace ember::fast {
 
+/// fast::rms_norm over the last axis: inputs x (float32, float16 or bfloat16) and optionally
+/// weight ([D], already in the output dtype). Normalises in float32, rounds to x's dtype,
+/// then multiplies by weight in the output dtype, as the composition does.
+class RMSNorm : public UnaryPrimitive {
+ public:
+  RMSNorm(Stream stream, float eps) : UnaryPrimitive(stream), eps_(eps) {}
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  void eval_gpu(const std::vector<array>& inputs, array& out) override;
+  const char* name() const override { return "RMSNorm"; }
+  bool is_equivalent(const Primitive& other) const override {
+    const auto* o = dynamic_cast<const RMSNorm*>(&other);
+    return o != nullptr && o->eps_ == eps_;
+  }
+  float eps() const { return eps_; }
+
+ private:
+  float eps_;
+};
+
+/// fast::layer_norm over the last axis: inputs x (float32, float16 or bfloat16), then weight
+/// and bias ([D], x's dtype) where present. Normalises in float32, rounds to x's dtype, then
+/// applies weight and bias in x's dtype, rounding after each.
+class LayerNorm : public UnaryPrimitive {
+ public:
+  LayerNorm(Stream stream, float eps, bool has_weight, bool has_bias)
+      : UnaryPrimitive(stream), eps_(eps), has_weight_(has_weight), has_bias_(has_bias) {}
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  void eval_gpu(const std::vector<array>& inputs, array& out) override;
+  const char* name() const override { return "LayerNorm"; }
+  bool is_equivalent(const Primitive& other) const override {
+    const auto* o = dynamic_cast<const LayerNorm*>(&other);
+    return o != nullptr && o->eps_ == eps_ && o->has_weight_ == has_weight_ &&
+           o->has_bias_ == has_bias_;
+  }
+  float eps() const { return eps_; }
+  bool has_weight() const { return has_weight_; }
+  bool has_bias() const { return has_bias_; }
+
+ private:
+  float eps_;
+  bool has_weight_;
+  bool has_bias_;
+};
+
+/// fast::rope: inputs x ([..., L, D], float32, float16 or bfloat16) and, when the periods are
+/// given, freqs ([dims / 2], float32); then `base` is unused. Angles and the rotation are
+/// float32; the output has x's shape and dtype.
+class RoPE : public UnaryPrimitive {
+ public:
+  RoPE(Stream stream, int dims, bool traditional, float base, float scale, int offset)
+      : UnaryPrimitive(stream),
+        dims_(dims),
+        traditional_(traditional),
+        base_(base),
+        scale_(scale),
+        offset_(offset) {}
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  void eval_gpu(const std::vector<array>& inputs, array& out) override;
+  const char* name() const override { return "RoPE"; }
+  bool is_equivalent(const Primitive& other) const override {
+    const auto* o = dynamic_cast<const RoPE*>(&other);
+    return o != nullptr && o->dims_ == dims_ && o->traditional_ == traditional_ &&
+           o->base_ == base_ && o->scale_ == scale_ && o->offset_ == offset_;
+  }
+  int dims() const { return dims_; }
+  bool traditional() const { return traditional_; }
+  float base() const { return base_; }
+  float scale() const { return scale_; }
+  int offset() const { return offset_; }
+
+ private:
+  int dims_;
+  bool traditional_;
+  float base_;
+  float scale_;
+  int offset_;
+};
+
 /// fast::gated_delta_rule: inputs q, k, v, g, beta, state (all float32, row-contiguous);
 /// outputs y [B, T, Hv, Dv] and the final state [B, Hv, Dk, Dv].
 class GatedDeltaRule : public Primitive {
@@ -17,6 +95,30 @@ class GatedDeltaRule : public Primitive {
   bool is_equivalent(const Primitive& other) const override {
     return dynamic_cast<const GatedDeltaRule*>(&other) != nullptr;
   }
+};
+
+/// fast::scaled_dot_product_attention for a few queries: inputs q [B, Hq, L, D], k and v
+/// [B, Hkv, S, D] of one dtype (float32, float16 or bfloat16), Hq a multiple of Hkv; output
+/// [B, Hq, L, D] in that dtype. Scores and softmax are float32, as in the composition;
+/// `causal` lets query l see keys up to S - L + l. fast.cpp uses it on the GPU for
+/// L <= 8 and head sizes 64, 80, 96, 128, 256 (the CUDA kernel's limits).
+class ScaledDotProductAttention : public UnaryPrimitive {
+ public:
+  ScaledDotProductAttention(Stream stream, float scale, bool causal)
+      : UnaryPrimitive(stream), scale_(scale), causal_(causal) {}
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  void eval_gpu(const std::vector<array>& inputs, array& out) override;
+  const char* name() const override { return "ScaledDotProductAttention"; }
+  bool is_equivalent(const Primitive& other) const override {
+    const auto* o = dynamic_cast<const ScaledDotProductAttention*>(&other);
+    return o != nullptr && o->scale_ == scale_ && o->causal_ == causal_;
+  }
+  float scale() const { return scale_; }
+  bool causal() const { return causal_; }
+
+ private:
+  float scale_;
+  bool causal_;
 };
 
 }  // namespace ember::fast

@@ -1,9 +1,14 @@
 // GPU kernels of the fused ops against their CPU kernels: the gated delta rule over
 // sequences (prefill-shaped) and single steps carried through the state (decode-shaped),
-// with grouped key heads and head sizes of the fixture and of real models.
+// with grouped key heads and head sizes of the fixture and of real models; decode-shaped
+// attention (the fused primitive) against the CPU composition.
 #include "cuda_test_util.h"
 
+#include <memory>
+#include <sstream>
+
 #include "ember/fast/fast.h"
+#include "ember/fast/primitives.h"
 
 namespace ember::test {
 namespace {
@@ -95,6 +100,300 @@ TEST(CudaGatherMM, MatchesCpuForExpertShapes) {
   array rhs(std::vector<int32_t>{3, 3, 0, 1}.begin(), {4}, int32);
   expect_same(gather_mm(a, b, lhs, rhs, false, kCpu), gather_mm(a, b, lhs, rhs, false, kGpu),
               "gather_mm rows", {1e-5, 1e-5});
+}
+
+}  // namespace
+}  // namespace ember::test
+
+namespace ember::test {
+namespace {
+
+// Decode-shaped attention: L queries against keys and values read as the model passes them,
+// a slice [:, :, :S, :] of a larger KV cache (so rows are strided, not copied).
+struct AttentionCase {
+  int batch, q_heads, kv_heads, length, kv_length, head_dim;
+};
+
+std::string attention_name(const AttentionCase& c, Dtype dtype, const std::string& mode) {
+  std::ostringstream os;
+  os << dtype << " B=" << c.batch << " Hq=" << c.q_heads << " Hkv=" << c.kv_heads
+     << " L=" << c.length << " S=" << c.kv_length << " D=" << c.head_dim << " mask='" << mode
+     << "'";
+  return os.str();
+}
+
+// q [B, Hq, L, D] and k, v as slices of [B, Hkv, S + 13, D] caches, on `device`.
+std::vector<array> attention_inputs(const AttentionCase& c, Dtype dtype, unsigned seed,
+                                    Device device) {
+  const int capacity = c.kv_length + 13;
+  array q = random_array({c.batch, c.q_heads, c.length, c.head_dim}, dtype, seed);
+  array k_cache = random_array({c.batch, c.kv_heads, capacity, c.head_dim}, dtype, seed + 1);
+  array v_cache = random_array({c.batch, c.kv_heads, capacity, c.head_dim}, dtype, seed + 2);
+  const Shape stop{c.batch, c.kv_heads, c.kv_length, c.head_dim};
+  return {q, slice(k_cache, {0, 0, 0, 0}, stop, device),
+          slice(v_cache, {0, 0, 0, 0}, stop, device)};
+}
+
+std::string primitive_name(const array& a) {
+  return a.has_primitive() ? a.primitive().name() : "(none)";
+}
+
+Tolerance attention_tolerance(Dtype dtype) {
+  return dtype == float32 ? Tolerance{1e-4, 1e-4} : tolerance_for(dtype);
+}
+
+TEST(CudaFast, AttentionDecodeMatchesCpuComposition) {
+  EMBER_REQUIRE_GPU();
+  const std::vector<AttentionCase> heads = {{1, 16, 8, 0, 0, 128}, {1, 8, 2, 0, 0, 256},
+                                            {2, 4, 4, 0, 0, 64}};
+  unsigned seed = 200;
+  for (AttentionCase c : heads) {
+    for (Dtype dtype : {bfloat16, float32}) {
+      for (int length : {1, 4}) {
+        for (int kv_length : {1, 7, 300, 2048 + 5}) {
+          for (const std::string mode : {"", "causal"}) {
+            c.length = length;
+            c.kv_length = kv_length;
+            const float scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
+            auto cpu_in = attention_inputs(c, dtype, seed, kCpu);
+            auto gpu_in = attention_inputs(c, dtype, seed, kGpu);
+            seed += 3;
+            array cpu = fast::scaled_dot_product_attention(cpu_in[0], cpu_in[1], cpu_in[2], scale,
+                                                           mode, std::nullopt, kCpu);
+            array gpu = fast::scaled_dot_product_attention(gpu_in[0], gpu_in[1], gpu_in[2], scale,
+                                                           mode, std::nullopt, kGpu);
+            const std::string what = attention_name(c, dtype, mode);
+            ASSERT_EQ(primitive_name(gpu), "ScaledDotProductAttention") << what;
+            expect_same(cpu, gpu, what, attention_tolerance(dtype));
+          }
+        }
+      }
+    }
+  }
+}
+
+// Head sizes 80 and 96, float16, 8 queries and wide groups (more rows than one block takes),
+// and keys whose rows are not 16-byte aligned (copied before the kernel).
+TEST(CudaFast, AttentionDecodeOtherShapesAndLayouts) {
+  EMBER_REQUIRE_GPU();
+  const std::vector<AttentionCase> cases = {{1, 8, 1, 8, 515, 80}, {2, 32, 2, 5, 64, 96},
+                                            {1, 6, 3, 3, 33, 128}};
+  unsigned seed = 500;
+  for (const auto& c : cases) {
+    for (const std::string mode : {"", "causal"}) {
+      const float scale = 0.7f / std::sqrt(static_cast<float>(c.head_dim));
+      auto cpu_in = attention_inputs(c, float16, seed, kCpu);
+      auto gpu_in = attention_inputs(c, float16, seed, kGpu);
+      seed += 3;
+      array cpu = fast::scaled_dot_product_attention(cpu_in[0], cpu_in[1], cpu_in[2], scale, mode,
+                                                     std::nullopt, kCpu);
+      array gpu = fast::scaled_dot_product_attention(gpu_in[0], gpu_in[1], gpu_in[2], scale, mode,
+                                                     std::nullopt, kGpu);
+      const std::string what = attention_name(c, float16, mode);
+      ASSERT_EQ(primitive_name(gpu), "ScaledDotProductAttention") << what;
+      expect_same(cpu, gpu, what, tolerance_for(float16));
+    }
+  }
+  // Keys with one extra feature, sliced off the front: rows 129 elements apart.
+  array q = random_array({1, 4, 2, 128}, bfloat16, 7);
+  array k_wide = random_array({1, 2, 40, 129}, bfloat16, 8);
+  array v = random_array({1, 2, 40, 128}, bfloat16, 9);
+  auto k_of = [&](Device d) { return slice(k_wide, {0, 0, 0, 1}, {1, 2, 40, 129}, d); };
+  array cpu = fast::scaled_dot_product_attention(q, k_of(kCpu), v, 0.1f, "causal", std::nullopt,
+                                                 kCpu);
+  array gpu = fast::scaled_dot_product_attention(q, k_of(kGpu), v, 0.1f, "causal", std::nullopt,
+                                                 kGpu);
+  ASSERT_EQ(primitive_name(gpu), "ScaledDotProductAttention");
+  expect_same(cpu, gpu, "unaligned key rows", tolerance_for(bfloat16));
+}
+
+// Calls outside the kernel's limits keep the composition on the GPU and still match.
+TEST(CudaFast, AttentionOutsideDecodeUsesTheComposition) {
+  EMBER_REQUIRE_GPU();
+  const AttentionCase c{1, 8, 2, 4, 37, 64};
+  auto in = attention_inputs(c, bfloat16, 31, kCpu);
+  array mask = random_array({1, 1, 4, 37}, bool_, 32);
+  array cpu = fast::scaled_dot_product_attention(in[0], in[1], in[2], 0.125f, "array", mask, kCpu);
+  array gpu = fast::scaled_dot_product_attention(in[0], in[1], in[2], 0.125f, "array", mask, kGpu);
+  EXPECT_NE(primitive_name(gpu), "ScaledDotProductAttention");
+  expect_same(cpu, gpu, "array mask", tolerance_for(bfloat16));
+
+  const AttentionCase prefill{1, 8, 2, 64, 64, 128};
+  auto p = attention_inputs(prefill, float32, 41, kCpu);
+  array p_cpu = fast::scaled_dot_product_attention(p[0], p[1], p[2], 0.08f, "causal", std::nullopt,
+                                                   kCpu);
+  array p_gpu = fast::scaled_dot_product_attention(p[0], p[1], p[2], 0.08f, "causal", std::nullopt,
+                                                   kGpu);
+  EXPECT_NE(primitive_name(p_gpu), "ScaledDotProductAttention");
+  expect_same(p_cpu, p_gpu, "L=64", attention_tolerance(float32));
+}
+
+// The primitive's CPU kernel (never chosen by fast.cpp, which keeps the composition on the
+// CPU) against the composition, including fully masked rows (S < L under "causal": NaN).
+TEST(CudaFast, AttentionPrimitiveOnCpuMatchesComposition) {
+  const std::vector<AttentionCase> cases = {{2, 4, 2, 4, 1, 64}, {1, 8, 2, 1, 300, 128},
+                                            {1, 4, 4, 8, 9, 80}};
+  unsigned seed = 900;
+  for (const auto& c : cases) {
+    for (Dtype dtype : {float32, bfloat16, float16}) {
+      for (const std::string mode : {"", "causal"}) {
+        auto in = attention_inputs(c, dtype, seed, kCpu);
+        seed += 3;
+        const float scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
+        array expected = fast::scaled_dot_product_attention(in[0], in[1], in[2], scale, mode,
+                                                            std::nullopt, kCpu);
+        array fused(Shape(in[0].shape()), dtype,
+                    std::make_shared<fast::ScaledDotProductAttention>(
+                        default_stream(kCpu), scale, mode == "causal"),
+                    {in[0], in[1], in[2]});
+        expect_same(expected, fused, attention_name(c, dtype, mode),
+                    dtype == float32 ? Tolerance{1e-5, 1e-5} : tolerance_for(dtype));
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace ember::test
+
+namespace ember::test {
+namespace {
+
+// rms_norm, layer_norm and rope: the fused GPU kernels against the fused CPU kernels.
+// Norm rows cover the warp-per-row path (<= 1024), the block path (2048, 4096 of current
+// models, 9000), rows not a multiple of the vector width and a misaligned row start.
+
+const std::vector<Dtype> kNormDtypes = {float32, float16, bfloat16};
+const std::vector<Shape> kNormRowShapes = {{4, 64}, {3, 130}, {2, 3, 1000}, {1, 2048},
+                                           {8, 2048}, {1, 4096}, {6, 4096}, {5, 9000}};
+
+// A row-contiguous [rows, length] view that starts one element into its buffer.
+array misaligned_rows(int rows, int length, Dtype dtype, unsigned seed) {
+  array flat = random_array({rows * length + 1}, dtype, seed);
+  return reshape(slice(flat, {1}, {rows * length + 1}), {rows, length});
+}
+
+TEST(CudaFast, RmsNormMatchesCpu) {
+  EMBER_REQUIRE_GPU();
+  unsigned seed = 500;
+  for (Dtype dtype : kNormDtypes) {
+    for (const Shape& shape : kNormRowShapes) {
+      array x = random_array(shape, dtype, ++seed);
+      array w = random_array({shape.back()}, dtype, ++seed, 0.5f, 2.0f);
+      const std::string what = "rms_norm " + std::string(dtype_name(dtype)) + " " +
+                               shape_to_string(shape);
+      expect_same(fast::rms_norm(x, std::nullopt, 1e-5f, kCpu),
+                  fast::rms_norm(x, std::nullopt, 1e-5f, kGpu), what, tolerance_for(dtype));
+      expect_same(fast::rms_norm(x, w, 1e-6f, kCpu), fast::rms_norm(x, w, 1e-6f, kGpu),
+                  what + " weight", tolerance_for(dtype));
+    }
+    array odd = misaligned_rows(3, 256, dtype, ++seed);
+    array w = random_array({256}, dtype, ++seed);
+    expect_same(fast::rms_norm(odd, w, 1e-5f, kCpu), fast::rms_norm(odd, w, 1e-5f, kGpu),
+                "rms_norm misaligned " + std::string(dtype_name(dtype)), tolerance_for(dtype));
+    array t = transpose(random_array({96, 5}, dtype, ++seed));
+    array wt = random_array({96}, dtype, ++seed);
+    expect_same(fast::rms_norm(t, wt, 1e-5f, kCpu), fast::rms_norm(t, wt, 1e-5f, kGpu),
+                "rms_norm transposed " + std::string(dtype_name(dtype)), tolerance_for(dtype));
+  }
+  // A float32 weight promotes 16-bit rows to float32 output.
+  for (Dtype dtype : {float16, bfloat16}) {
+    array x = random_array({4, 2048}, dtype, 600);
+    array w = random_array({2048}, float32, 601);
+    array gpu = fast::rms_norm(x, w, 1e-6f, kGpu);
+    EXPECT_EQ(gpu.dtype(), float32);
+    expect_same(fast::rms_norm(x, w, 1e-6f, kCpu), gpu,
+                "rms_norm promoted " + std::string(dtype_name(dtype)), tolerance_for(dtype));
+  }
+}
+
+TEST(CudaFast, LayerNormMatchesCpu) {
+  EMBER_REQUIRE_GPU();
+  unsigned seed = 700;
+  for (Dtype dtype : kNormDtypes) {
+    for (const Shape& shape : kNormRowShapes) {
+      array x = random_array(shape, dtype, ++seed, -1.0f, 3.0f);
+      array w = random_array({shape.back()}, dtype, ++seed, 0.5f, 2.0f);
+      array b = random_array({shape.back()}, dtype, ++seed);
+      for (int mode = 0; mode < 4; ++mode) {
+        const std::optional<array> weight = mode & 1 ? std::optional<array>(w) : std::nullopt;
+        const std::optional<array> bias = mode & 2 ? std::optional<array>(b) : std::nullopt;
+        const std::string what = "layer_norm " + std::string(dtype_name(dtype)) + " " +
+                                 shape_to_string(shape) + (weight ? " weight" : "") +
+                                 (bias ? " bias" : "");
+        expect_same(fast::layer_norm(x, weight, bias, 1e-5f, kCpu),
+                    fast::layer_norm(x, weight, bias, 1e-5f, kGpu), what, tolerance_for(dtype));
+      }
+    }
+    array odd = misaligned_rows(3, 256, dtype, ++seed);
+    array w = random_array({256}, dtype, ++seed);
+    array b = random_array({256}, dtype, ++seed);
+    expect_same(fast::layer_norm(odd, w, b, 1e-5f, kCpu), fast::layer_norm(odd, w, b, 1e-5f, kGpu),
+                "layer_norm misaligned " + std::string(dtype_name(dtype)), tolerance_for(dtype));
+  }
+}
+
+struct GpuRopeCase {
+  Shape shape;
+  int dims;
+  bool traditional;
+  bool use_freqs;
+  float scale;
+  int offset;
+};
+
+// Angles of up to ~2000 radians: exp and sincos on the GPU differ from glibc's by an ulp
+// or two of the angle, about 1e-4 of a float32 output.
+Tolerance rope_tolerance(Dtype dtype) {
+  return dtype == float32 ? Tolerance{1e-4, 5e-4} : tolerance_for(dtype);
+}
+
+void expect_rope_same(const array& x, const GpuRopeCase& c, const std::string& what) {
+  std::optional<float> base;
+  std::optional<array> freqs;
+  if (c.use_freqs) {
+    std::vector<float> periods(c.dims / 2);
+    for (int i = 0; i < c.dims / 2; ++i) {
+      periods[i] = std::pow(500000.0f, 2.0f * i / c.dims) * (i > 16 ? 8.0f : 1.0f);
+    }
+    freqs = array(periods.begin(), {c.dims / 2}, float32);
+  } else {
+    base = 10000.0f;
+  }
+  expect_same(fast::rope(x, c.dims, c.traditional, base, c.scale, c.offset, freqs, kCpu),
+              fast::rope(x, c.dims, c.traditional, base, c.scale, c.offset, freqs, kGpu), what,
+              rope_tolerance(x.dtype()));
+}
+
+TEST(CudaFast, RopeMatchesCpu) {
+  EMBER_REQUIRE_GPU();
+  const std::vector<GpuRopeCase> cases = {
+      {{1, 16, 1, 128}, 128, false, false, 1.0f, 2047},  // decode
+      {{1, 16, 1, 128}, 128, false, true, 1.0f, 2047},
+      {{1, 16, 1, 128}, 128, true, false, 1.0f, 2047},
+      {{1, 8, 33, 64}, 64, true, false, 1.0f, 0},        // prefill
+      {{2, 4, 17, 128}, 64, false, false, 0.5f, 7},      // partial rotary, scale
+      {{2, 9, 70}, 48, true, true, 2.0f, 3},             // odd tail
+  };
+  unsigned seed = 800;
+  for (Dtype dtype : kNormDtypes) {
+    for (const auto& c : cases) {
+      const std::string what = "rope " + std::string(dtype_name(dtype)) + " " +
+                               shape_to_string(c.shape) + " dims=" + std::to_string(c.dims) +
+                               (c.traditional ? " traditional" : "") +
+                               (c.use_freqs ? " freqs" : "") +
+                               " offset=" + std::to_string(c.offset);
+      expect_rope_same(random_array(c.shape, dtype, ++seed), c, what);
+    }
+    // [B, L, H, D] viewed as [B, H, L, D], read in place; and a strided feature axis.
+    array heads = transpose(random_array({1, 5, 16, 128}, dtype, ++seed), {0, 2, 1, 3});
+    expect_rope_same(heads, {heads.shape(), 128, false, false, 1.0f, 2047},
+                     "rope transposed " + std::string(dtype_name(dtype)));
+    array stepped =
+        slice(random_array({2, 3, 128}, dtype, ++seed), {0, 0, 0}, {2, 3, 128}, {1, 1, 2});
+    expect_rope_same(stepped, {stepped.shape(), 64, false, false, 1.0f, 11},
+                     "rope stepped features " + std::string(dtype_name(dtype)));
+  }
 }
 
 }  // namespace

@@ -1,10 +1,71 @@
 // eval_gpu of the fused-op primitives (fast/primitives.h).
+#include <optional>
+
 #include "ember/backend/cuda/fast_launch.h"
 #include "ember/backend/cuda/kernels.h"
 #include "ember/core/errors.h"
+#include "ember/core/node.h"
 #include "ember/fast/primitives.h"
 
 namespace ember::fast {
+namespace {
+
+const void* data_or_null(const std::optional<array>& a) {
+  return a ? a->raw_data() : nullptr;
+}
+
+// Rows of the last axis: the number of rows and their length (0 rows when empty).
+std::pair<int64_t, int64_t> rows_of(const array& x) {
+  const int64_t length = x.shape(-1);
+  return {length == 0 ? 0 : static_cast<int64_t>(x.size()) / length, length};
+}
+
+}  // namespace
+
+void RMSNorm::eval_gpu(const std::vector<array>& inputs, array& out) {
+  const array x = cuda::contiguous_copy(inputs[0]);
+  std::optional<array> weight;
+  if (inputs.size() > 1) weight = cuda::contiguous_copy(inputs[1]);
+  cuda::allocate_output(out);
+  const auto [rows, length] = rows_of(x);
+  cuda::launch_rms_norm(x.dtype(), out.dtype(), x.raw_data(), data_or_null(weight),
+                        out.raw_data(), rows, length, eps_);
+}
+
+void LayerNorm::eval_gpu(const std::vector<array>& inputs, array& out) {
+  const array x = cuda::contiguous_copy(inputs[0]);
+  std::optional<array> weight, bias;
+  if (has_weight_) weight = cuda::contiguous_copy(inputs[1]);
+  if (has_bias_) bias = cuda::contiguous_copy(inputs[has_weight_ ? 2 : 1]);
+  cuda::allocate_output(out);
+  const auto [rows, length] = rows_of(x);
+  cuda::launch_layer_norm(x.dtype(), x.raw_data(), data_or_null(weight), data_or_null(bias),
+                          out.raw_data(), rows, length, eps_);
+}
+
+void RoPE::eval_gpu(const std::vector<array>& inputs, array& out) {
+  // Strided rows (the transposed [B, L, H, D] -> [B, H, L, D] views of attention) are read
+  // in place; only a strided last axis is copied first.
+  array x = inputs[0];
+  if (x.strides().back() != 1 || x.ndim() - 1 > cuda::kMaxDims) x = cuda::contiguous_copy(x);
+  std::optional<array> freqs;
+  if (inputs.size() > 1) freqs = cuda::contiguous_copy(inputs[1]);
+  cuda::allocate_output(out);
+  const Shape row_shape(x.shape().begin(), x.shape().end() - 1);
+  const Strides row_strides(x.strides().begin(), x.strides().end() - 1);
+  const cuda::RopeArgs args{
+      .dims = dims_,
+      .traditional = traditional_,
+      .base = base_,
+      .scale = scale_,
+      .offset = offset_,
+      .freqs = freqs ? static_cast<const float*>(freqs->raw_data()) : nullptr,
+      .rows = rows_of(x).first,
+      .length = x.shape(-2),
+      .features = x.shape(-1)};
+  cuda::launch_rope(x.dtype(), x.raw_data(), cuda::collapse<1>(name(), row_shape, {row_strides}),
+                    out.raw_data(), args);
+}
 
 void GatedDeltaRule::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
   std::vector<array> in;
@@ -21,6 +82,57 @@ void GatedDeltaRule::eval_gpu(const std::vector<array>& inputs, std::vector<arra
       q.shape(3), v.shape(3));
   EMBER_CHECK(launched, NotImplementedError, "[", name(), "] state of ", q.shape(3), " x ",
               v.shape(3), " per head does not fit one block's shared memory on this GPU");
+}
+
+namespace {
+
+// Keys or values as the kernel reads them: the feature axis contiguous and each row 16-byte
+// aligned, so a slice of a KV cache is read in place; otherwise a contiguous copy.
+std::pair<array, cuda::AttentionStrides> attention_rows(const array& a) {
+  const int64_t vector = 16 / static_cast<int64_t>(size_of(a.dtype()));
+  auto stride = [](const array& x, int axis) -> int64_t {
+    return x.shape(axis) == 1 ? 0 : x.strides()[axis];
+  };
+  auto readable = [&](const array& x) {
+    return x.strides()[3] == 1 && stride(x, 0) % vector == 0 && stride(x, 1) % vector == 0 &&
+           stride(x, 2) % vector == 0 && reinterpret_cast<uintptr_t>(x.raw_data()) % 16 == 0;
+  };
+  array rows = readable(a) ? a : cuda::contiguous_copy(a);
+  if (!readable(rows)) {  // row-contiguous at an odd offset of its storage
+    array copy(Shape(a.shape()), a.dtype(), nullptr, {});
+    cuda::allocate_output(copy);
+    cuda::copy_strided(a, copy.raw_data(), copy.dtype(), copy.strides());
+    copy.node()->status.store(detail::Status::available, std::memory_order_release);
+    rows = copy;
+  }
+  return {rows, {stride(rows, 0), stride(rows, 1), stride(rows, 2)}};
+}
+
+}  // namespace
+
+void ScaledDotProductAttention::eval_gpu(const std::vector<array>& inputs, array& out) {
+  const array q = cuda::contiguous_copy(inputs[0]);
+  const auto [k, key_strides] = attention_rows(inputs[1]);
+  const auto [v, value_strides] = attention_rows(inputs[2]);
+  cuda::allocate_output(out);
+  const cuda::AttentionArgs args{.dtype = q.dtype(),
+                                 .queries = q.raw_data(),
+                                 .keys = k.raw_data(),
+                                 .values = v.raw_data(),
+                                 .key_strides = key_strides,
+                                 .value_strides = value_strides,
+                                 .out = out.raw_data(),
+                                 .batch = q.shape(0),
+                                 .query_heads = q.shape(1),
+                                 .kv_heads = k.shape(1),
+                                 .length = q.shape(2),
+                                 .kv_length = k.shape(2),
+                                 .head_dim = q.shape(3),
+                                 .scale = scale_,
+                                 .causal = causal_};
+  const bool launched = cuda::launch_attention_decode(args, &cuda::temporary);
+  EMBER_CHECK(launched, NotImplementedError, "[", name(), "] no kernel for ", q.dtype(),
+              " with head size ", q.shape(3), " and ", q.shape(2), " queries");
 }
 
 }  // namespace ember::fast

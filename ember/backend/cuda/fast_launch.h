@@ -1,7 +1,11 @@
-// Launchers of the fused ops' kernels (gated_delta.cu), called by fast.cpp's eval_gpu.
+// Launchers of the fused ops' kernels (gated_delta.cu, fast_norm.cu, sdpa.cu), called by fast.cpp's
+// eval_gpu.
 #pragma once
 
 #include <cstdint>
+
+#include "ember/backend/cuda/launch.h"
+#include "ember/core/dtype.h"
 
 namespace ember::cuda {
 
@@ -12,5 +16,63 @@ bool launch_gated_delta_rule(const float* q, const float* k, const float* v, con
                              const float* beta, const float* state_in, float* y, float* state_out,
                              int batch, int steps, int key_heads, int value_heads, int key_dim,
                              int value_dim);
+
+/// RMSNorm (fast/primitives.h) of `rows` contiguous rows of `length`: x of x_dtype, weight
+/// ([length] or null) and out of out_dtype, which is x_dtype or float32.
+void launch_rms_norm(Dtype x_dtype, Dtype out_dtype, const void* x, const void* weight,
+                     void* out, int64_t rows, int64_t length, float eps);
+
+/// LayerNorm (fast/primitives.h) of `rows` contiguous rows of `length`; weight and bias
+/// ([length] or null) and out share x's dtype.
+void launch_layer_norm(Dtype dtype, const void* x, const void* weight, const void* bias,
+                       void* out, int64_t rows, int64_t length, float eps);
+
+/// RoPE (fast/primitives.h) parameters, with x's rows ([..., L] of the shape [..., L, D]).
+struct RopeArgs {
+  int dims;
+  bool traditional;
+  float base;
+  float scale;
+  int offset;
+  const float* freqs;  // [dims / 2] periods, or null to use base
+  int64_t rows;        // the product of x's shape but the last axis
+  int length;          // L
+  int features;        // D
+};
+
+/// RoPE of x (its last axis contiguous; row r at offset rows_layout(r)) into the
+/// row-contiguous out, both of `dtype`.
+void launch_rope(Dtype dtype, const void* x, const Layout<1>& rows_layout, void* out,
+                 const RopeArgs& args);
+
+/// Most queries launch_attention_decode takes (decode and speculative verification).
+inline constexpr int kMaxAttentionDecodeQueries = 8;
+
+/// Element strides of keys or values [B, Hkv, S, D] over batch, head and sequence; the
+/// feature axis is contiguous.
+struct AttentionStrides {
+  int64_t batch;
+  int64_t head;
+  int64_t sequence;
+};
+
+/// fast::scaled_dot_product_attention's operands for launch_attention_decode.
+struct AttentionArgs {
+  Dtype dtype;         // of queries, keys, values and out
+  const void* queries;  // [B, Hq, L, D], row-contiguous
+  const void* keys;     // [B, Hkv, S, D] through key_strides
+  const void* values;   // [B, Hkv, S, D] through value_strides
+  AttentionStrides key_strides;
+  AttentionStrides value_strides;
+  void* out;  // [B, Hq, L, D], row-contiguous
+  int batch, query_heads, kv_heads, length, kv_length, head_dim;
+  float scale;
+  bool causal;  // query l sees keys up to S - L + l
+};
+
+/// Attention of L <= kMaxAttentionDecodeQueries queries in float32 (sdpa.cu). Keys and
+/// values need 16-byte aligned rows (base and strides). `temporary` gives device memory
+/// held until the task completes. Returns false for a dtype, head size or shape it lacks.
+bool launch_attention_decode(const AttentionArgs& args, void* (*temporary)(size_t bytes));
 
 }  // namespace ember::cuda

@@ -4,8 +4,14 @@
 
 namespace ember::fast {
 
+EMBER_NO_GPU(RMSNorm)
+EMBER_NO_GPU(LayerNorm)
+EMBER_NO_GPU(RoPE)
+
 void GatedDeltaRule::eval_gpu(const std::vector<array>&, std::vector<array>&) {
   detail::no_gpu_kernel(name());
 }
+
+EMBER_NO_GPU(ScaledDotProductAttention)
 
 }  // namespace ember::fast

@@ -1,0 +1,285 @@
+// fast::rms_norm, layer_norm and rope on the GPU. Norms: one warp per row of up to 1024
+// elements (8 rows a block), else one block per row; float32 sums through warp shuffles,
+// 16-byte loads and stores when every operand allows them, rounding where the reference
+// compositions (fast/reference.h) round. Rows are read once per pass (two for rms_norm, three
+// for layer_norm); the later passes hit L1/L2. Rope: one thread per rotated pair or passed-
+// through feature, the angle's cos and sin from sincosf (no tables). Host side: fast.cpp.
+#include <cmath>
+#include <cstdint>
+#include <initializer_list>
+#include <utility>
+
+#include "ember/backend/cuda/cuda_utils.h"
+#include "ember/backend/cuda/device/layout.cuh"
+#include "ember/backend/cuda/device/reduce.cuh"
+#include "ember/backend/cuda/fast_launch.h"
+#include "ember/backend/cuda/gpu_dispatch.h"
+#include "ember/core/errors.h"
+
+namespace ember::cuda {
+namespace {
+
+dim3 norm_block(int64_t length) {
+  if (length <= 1024) return dim3(32, 8);
+  return dim3(length <= 8192 ? 256 : 1024, 1);
+}
+
+struct Add {
+  __device__ float operator()(float a, float b) const { return a + b; }
+};
+
+template <class T, int W>
+__device__ __forceinline__ device::Aligned<T, W> load(const T* p) {
+  return *reinterpret_cast<const device::Aligned<T, W>*>(p);
+}
+
+// The first element of the next chunk of W this thread owns in a row, and the step.
+template <int W>
+__device__ __forceinline__ int64_t chunk_start() {
+  return static_cast<int64_t>(threadIdx.x) * W;
+}
+template <int W>
+__device__ __forceinline__ int64_t chunk_step() {
+  return static_cast<int64_t>(blockDim.x) * W;
+}
+
+// W elements per access: length % W == 0 and every pointer aligned to its chunk (W = 1 when
+// not). O is the output dtype: T's, or float32 when the weight promoted it.
+template <class T, class O, int W>
+__global__ void rms_norm_kernel(const T* x, const O* weight, O* out, int64_t rows, int64_t length,
+                                float inv_length, float eps) {
+  __shared__ float shared[32];
+  for (int64_t row = static_cast<int64_t>(blockIdx.x) * blockDim.y + threadIdx.y; row < rows;
+       row += static_cast<int64_t>(gridDim.x) * blockDim.y) {
+    const T* src = x + row * length;
+    O* dst = out + row * length;
+    float sum = 0.0f;
+    for (int64_t i = chunk_start<W>(); i < length; i += chunk_step<W>()) {
+      const auto chunk = load<T, W>(src + i);
+#pragma unroll
+      for (int j = 0; j < W; ++j) {
+        const float v = device::convert<float>(chunk.v[j]);
+        sum += v * v;
+      }
+    }
+    sum = device::row_reduce(sum, Add{}, shared);
+    const float scale = 1.0f / sqrtf(sum * inv_length + eps);
+    for (int64_t i = chunk_start<W>(); i < length; i += chunk_step<W>()) {
+      const auto chunk = load<T, W>(src + i);
+      device::Aligned<O, W> result;
+      if (weight != nullptr) {
+        const auto w = load<O, W>(weight + i);
+#pragma unroll
+        for (int j = 0; j < W; ++j) {
+          const T normed = device::convert<T>(device::convert<float>(chunk.v[j]) * scale);
+          result.v[j] =
+              device::convert<O>(device::convert<float>(w.v[j]) * device::convert<float>(normed));
+        }
+      } else {
+#pragma unroll
+        for (int j = 0; j < W; ++j) {
+          result.v[j] =
+              device::convert<O>(device::convert<T>(device::convert<float>(chunk.v[j]) * scale));
+        }
+      }
+      *reinterpret_cast<device::Aligned<O, W>*>(dst + i) = result;
+    }
+  }
+}
+
+template <class T, int W>
+__global__ void layer_norm_kernel(const T* x, const T* weight, const T* bias, T* out, int64_t rows,
+                                  int64_t length, float inv_length, float eps) {
+  __shared__ float shared[32];
+  for (int64_t row = static_cast<int64_t>(blockIdx.x) * blockDim.y + threadIdx.y; row < rows;
+       row += static_cast<int64_t>(gridDim.x) * blockDim.y) {
+    const T* src = x + row * length;
+    T* dst = out + row * length;
+    float sum = 0.0f;
+    for (int64_t i = chunk_start<W>(); i < length; i += chunk_step<W>()) {
+      const auto chunk = load<T, W>(src + i);
+#pragma unroll
+      for (int j = 0; j < W; ++j) sum += device::convert<float>(chunk.v[j]);
+    }
+    const float mean = device::row_reduce(sum, Add{}, shared) * inv_length;
+    float squares = 0.0f;
+    for (int64_t i = chunk_start<W>(); i < length; i += chunk_step<W>()) {
+      const auto chunk = load<T, W>(src + i);
+#pragma unroll
+      for (int j = 0; j < W; ++j) {
+        const float centred = device::convert<float>(chunk.v[j]) - mean;
+        squares += centred * centred;
+      }
+    }
+    squares = device::row_reduce(squares, Add{}, shared);
+    const float scale = 1.0f / sqrtf(squares * inv_length + eps);
+    for (int64_t i = chunk_start<W>(); i < length; i += chunk_step<W>()) {
+      const auto chunk = load<T, W>(src + i);
+      device::Aligned<T, W> result;
+#pragma unroll
+      for (int j = 0; j < W; ++j) {
+        result.v[j] = device::convert<T>((device::convert<float>(chunk.v[j]) - mean) * scale);
+      }
+      if (weight != nullptr) {
+        const auto w = load<T, W>(weight + i);
+#pragma unroll
+        for (int j = 0; j < W; ++j) {
+          result.v[j] = device::convert<T>(device::convert<float>(result.v[j]) *
+                                           device::convert<float>(w.v[j]));
+        }
+      }
+      if (bias != nullptr) {
+        const auto b = load<T, W>(bias + i);
+#pragma unroll
+        for (int j = 0; j < W; ++j) {
+          result.v[j] = device::convert<T>(device::convert<float>(result.v[j]) +
+                                           device::convert<float>(b.v[j]));
+        }
+      }
+      *reinterpret_cast<device::Aligned<T, W>*>(dst + i) = result;
+    }
+  }
+}
+
+// Items of a row: the dims / 2 rotated pairs, then the features past dims, copied.
+template <class T>
+__global__ void rope_kernel(const T* x, Layout<1> rows_layout, T* out, RopeArgs args,
+                            float exponent) {
+  const int half = args.dims / 2;
+  const int per_row = half + (args.features - args.dims);
+  const int64_t total = args.rows * per_row;
+  for (int64_t index = device::thread_start(1); index < total; index += device::grid_stride(1)) {
+    const int64_t row = index / per_row;
+    const int item = static_cast<int>(index % per_row);
+    int64_t offsets[1];
+    device::strided_offsets(rows_layout, row, offsets);
+    const T* src = x + offsets[0];
+    T* dst = out + row * args.features;
+    if (item >= half) {
+      const int j = args.dims + (item - half);
+      dst[j] = src[j];
+      continue;
+    }
+    const float inv_freq =
+        args.freqs != nullptr ? 1.0f / args.freqs[item] : expf(static_cast<float>(item) * exponent);
+    const float position =
+        static_cast<float>(args.offset + static_cast<int>(row % args.length)) * args.scale;
+    float sin_theta, cos_theta;
+    sincosf(position * inv_freq, &sin_theta, &cos_theta);
+    const int j1 = args.traditional ? 2 * item : item;
+    const int j2 = args.traditional ? j1 + 1 : item + half;
+    const float x1 = device::convert<float>(src[j1]), x2 = device::convert<float>(src[j2]);
+    dst[j1] = device::convert<T>(x1 * cos_theta - x2 * sin_theta);
+    dst[j2] = device::convert<T>(x2 * cos_theta + x1 * sin_theta);
+  }
+}
+
+template <class F>
+bool dispatch_float(Dtype dtype, F&& f) {
+  switch (dtype.val()) {
+    case Dtype::Val::float32:
+      return f(Tag<float>{});
+    case Dtype::Val::float16:
+      return f(Tag<float16_t>{});
+    case Dtype::Val::bfloat16:
+      return f(Tag<bfloat16_t>{});
+    default:
+      return false;
+  }
+}
+
+// Whether rows can be read in chunks of W: length a multiple of W and each (pointer, element
+// size) aligned to its chunk (null pointers are absent operands).
+template <int W>
+bool fits_chunks(int64_t length, std::initializer_list<std::pair<const void*, size_t>> operands) {
+  if (length % W != 0) return false;
+  for (const auto& [pointer, size] : operands) {
+    if (pointer != nullptr && reinterpret_cast<uintptr_t>(pointer) % (size * W) != 0) return false;
+  }
+  return true;
+}
+
+float inverse_length(int64_t length) {
+  return static_cast<float>(1.0 / static_cast<double>(length));
+}
+
+template <class T, class O>
+void launch_rms_norm_typed(const T* x, const O* weight, O* out, int64_t rows, int64_t length,
+                           float eps) {
+  constexpr int W = device::kVectorWidth<T, O>;
+  const dim3 block = norm_block(length);
+  const unsigned int blocks = blocks_for(rows, block.y);
+  if (fits_chunks<W>(length, {{x, sizeof(T)}, {weight, sizeof(O)}, {out, sizeof(O)}})) {
+    rms_norm_kernel<T, O, W><<<blocks, block, 0, current_stream()>>>(x, weight, out, rows, length,
+                                                                     inverse_length(length), eps);
+  } else {
+    rms_norm_kernel<T, O, 1><<<blocks, block, 0, current_stream()>>>(x, weight, out, rows, length,
+                                                                     inverse_length(length), eps);
+  }
+  EMBER_CUDA_CHECK(cudaGetLastError());
+}
+
+}  // namespace
+
+void launch_rms_norm(Dtype x_dtype, Dtype out_dtype, const void* x, const void* weight, void* out,
+                     int64_t rows, int64_t length, float eps) {
+  if (rows == 0 || length == 0) return;
+  const bool launched = dispatch_float(x_dtype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if (out_dtype == x_dtype) {
+      launch_rms_norm_typed(static_cast<const T*>(x), static_cast<const T*>(weight),
+                            static_cast<T*>(out), rows, length, eps);
+    } else {
+      EMBER_INTERNAL_ASSERT(out_dtype == float32, "RMSNorm from ", x_dtype, " to ", out_dtype);
+      launch_rms_norm_typed(static_cast<const T*>(x), static_cast<const float*>(weight),
+                            static_cast<float*>(out), rows, length, eps);
+    }
+    return true;
+  });
+  EMBER_INTERNAL_ASSERT(launched, "RMSNorm on ", x_dtype);
+}
+
+void launch_layer_norm(Dtype dtype, const void* x, const void* weight, const void* bias, void* out,
+                       int64_t rows, int64_t length, float eps) {
+  if (rows == 0 || length == 0) return;
+  const bool launched = dispatch_float(dtype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    constexpr int W = device::kVectorWidth<T>;
+    const T* src = static_cast<const T*>(x);
+    const T* w = static_cast<const T*>(weight);
+    const T* b = static_cast<const T*>(bias);
+    T* dst = static_cast<T*>(out);
+    const dim3 block = norm_block(length);
+    const unsigned int blocks = blocks_for(rows, block.y);
+    if (fits_chunks<W>(length,
+                       {{src, sizeof(T)}, {w, sizeof(T)}, {b, sizeof(T)}, {dst, sizeof(T)}})) {
+      layer_norm_kernel<T, W><<<blocks, block, 0, current_stream()>>>(src, w, b, dst, rows, length,
+                                                                      inverse_length(length), eps);
+    } else {
+      layer_norm_kernel<T, 1><<<blocks, block, 0, current_stream()>>>(src, w, b, dst, rows, length,
+                                                                      inverse_length(length), eps);
+    }
+    EMBER_CUDA_CHECK(cudaGetLastError());
+    return true;
+  });
+  EMBER_INTERNAL_ASSERT(launched, "LayerNorm on ", dtype);
+}
+
+void launch_rope(Dtype dtype, const void* x, const Layout<1>& rows_layout, void* out,
+                 const RopeArgs& args) {
+  const int64_t total = args.rows * (args.dims / 2 + args.features - args.dims);
+  if (total == 0) return;
+  // As the reference computes inv_freq = exp(i * exponent).
+  const float exponent = args.freqs != nullptr ? 0.0f : -2.0f * std::log(args.base) / args.dims;
+  const bool launched = dispatch_float(dtype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    constexpr int kThreads = 256;
+    rope_kernel<T><<<blocks_for(total, kThreads), kThreads, 0, current_stream()>>>(
+        static_cast<const T*>(x), rows_layout, static_cast<T*>(out), args, exponent);
+    EMBER_CUDA_CHECK(cudaGetLastError());
+    return true;
+  });
+  EMBER_INTERNAL_ASSERT(launched, "RoPE on ", dtype);
+}
+
+}  // namespace ember::cuda

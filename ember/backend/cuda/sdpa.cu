@@ -1,0 +1,301 @@
+// fast::scaled_dot_product_attention for a few queries (decode, speculative verify) on the
+// GPU, as flash-decoding (Dao et al., "Flash-Decoding for long-context inference", 2023):
+// the keys are split into chunks over blocks; a block takes one (batch, kv head, chunk) and
+// up to kMaxRows of its (grouped head, query) rows, keeps an online softmax in float32 and
+// writes a partial (out, max, sum); a second kernel combines the chunks. Limits: head
+// sizes 64/80/96/128/256, the feature axis contiguous and rows 16-byte aligned.
+#include <algorithm>
+#include <cmath>
+
+#include "ember/backend/cuda/cuda_utils.h"
+#include "ember/backend/cuda/device/vector.cuh"
+#include "ember/backend/cuda/fast_launch.h"
+#include "ember/backend/cuda/gpu_dispatch.h"
+
+namespace ember::cuda {
+namespace {
+
+constexpr int kThreads = 128;
+constexpr int kWarps = kThreads / 32;
+constexpr int kMaxRows = 32;  // (head, query) rows per block
+constexpr float kNegInf = -INFINITY;
+
+template <class T, int D>
+struct Tiling {
+  static constexpr int kVecElems = 16 / static_cast<int>(sizeof(T));
+  static constexpr int kVecs = D / kVecElems;      // 16-byte vectors per key row
+  static constexpr int kKeys = D > 128 ? 16 : 32;  // keys per tile (one warp lane each)
+  static constexpr int kKeyStride = D + 1;  // odd: lanes reading one column of k hit 32 banks
+  static constexpr int kAcc = kMaxRows * D / kThreads;  // output elements per thread
+  static constexpr size_t kSharedFloats =
+      kMaxRows * D + kKeys * kKeyStride + kKeys * D + kMaxRows * kKeys + 3 * kMaxRows;
+  static_assert(D % kVecElems == 0 && kMaxRows * D % kThreads == 0 && kKeys <= 32);
+};
+
+struct SplitParams {
+  const void* queries;
+  const void* keys;
+  const void* values;
+  AttentionStrides key_strides, value_strides;
+  float* partial_out;  // [rows_total][splits][D]
+  float* partial_max;  // [rows_total][splits]
+  float* partial_sum;
+  int kv_heads, rows, length, kv_length, splits, chunk, row_blocks;
+  float scale;
+  bool causal;
+};
+
+__device__ __forceinline__ float warp_max(float x) {
+#pragma unroll
+  for (int offset = 16; offset > 0; offset /= 2)
+    x = fmaxf(x, __shfl_xor_sync(0xffffffffu, x, offset));
+  return x;
+}
+__device__ __forceinline__ float warp_sum(float x) {
+#pragma unroll
+  for (int offset = 16; offset > 0; offset /= 2) x += __shfl_xor_sync(0xffffffffu, x, offset);
+  return x;
+}
+
+template <class T, int D>
+__global__ void __launch_bounds__(kThreads) sdpa_split_kernel(SplitParams p) {
+  using Tile = Tiling<T, D>;
+  constexpr int kKeys = Tile::kKeys, kKeyStride = Tile::kKeyStride, kVecElems = Tile::kVecElems;
+  using Vec = device::Aligned<T, kVecElems>;
+  extern __shared__ float shared[];
+  float* q_sh = shared;                     // [kMaxRows][D], scaled
+  float* k_sh = q_sh + kMaxRows * D;        // [kKeys][kKeyStride]
+  float* v_sh = k_sh + kKeys * kKeyStride;  // [kKeys][D]
+  float* s_sh = v_sh + kKeys * D;           // [kMaxRows][kKeys]: scores, then probabilities
+  float* max_sh = s_sh + kMaxRows * kKeys;  // running max per row
+  float* sum_sh = max_sh + kMaxRows;        // running sum per row
+  float* factor_sh = sum_sh + kMaxRows;     // rescale of the accumulator for this tile
+
+  int64_t block = blockIdx.x;
+  const int split = static_cast<int>(block % p.splits);
+  block /= p.splits;
+  const int row0 = static_cast<int>(block % p.row_blocks) * kMaxRows;
+  const int64_t bh = block / p.row_blocks;  // batch * kv_heads + kv head
+  const int64_t b = bh / p.kv_heads, h = bh % p.kv_heads;
+  const int rows = min(kMaxRows, p.rows - row0);
+  const int key_begin = split * p.chunk;
+  const int key_end = min(p.kv_length, key_begin + p.chunk);
+  const int tid = threadIdx.x, warp = tid / 32, lane = tid % 32;
+
+  // The rows of one (batch, kv head) are contiguous in q: head h * G + g, query l is row g * L + l.
+  const T* q = static_cast<const T*>(p.queries) + (bh * p.rows + row0) * D;
+  for (int i = tid; i < rows * D; i += kThreads) q_sh[i] = static_cast<float>(q[i]) * p.scale;
+  for (int r = tid; r < kMaxRows; r += kThreads) {
+    max_sh[r] = kNegInf;
+    sum_sh[r] = 0.0f;
+  }
+  const T* keys = static_cast<const T*>(p.keys) + b * p.key_strides.batch + h * p.key_strides.head;
+  const T* values =
+      static_cast<const T*>(p.values) + b * p.value_strides.batch + h * p.value_strides.head;
+  float acc[Tile::kAcc];
+#pragma unroll
+  for (int a = 0; a < Tile::kAcc; ++a) acc[a] = 0.0f;
+  __syncthreads();
+
+  for (int tile = key_begin; tile < key_end; tile += kKeys) {
+    for (int i = tid; i < kKeys * Tile::kVecs; i += kThreads) {
+      const int j = i / Tile::kVecs, c = i % Tile::kVecs;
+      Vec kv{}, vv{};  // zeros past the chunk: probability 0 times value 0
+      if (tile + j < key_end) {
+        const int64_t key = tile + j;
+        kv = *reinterpret_cast<const Vec*>(keys + key * p.key_strides.sequence + c * kVecElems);
+        vv = *reinterpret_cast<const Vec*>(values + key * p.value_strides.sequence + c * kVecElems);
+      }
+#pragma unroll
+      for (int e = 0; e < kVecElems; ++e) {
+        k_sh[j * kKeyStride + c * kVecElems + e] = static_cast<float>(kv.v[e]);
+        v_sh[j * D + c * kVecElems + e] = static_cast<float>(vv.v[e]);
+      }
+    }
+    __syncthreads();
+
+    for (int i = tid; i < rows * kKeys; i += kThreads) {
+      const int r = i / kKeys, j = i % kKeys;
+      const int key = tile + j;
+      const int query = (row0 + r) % p.length;
+      float score = kNegInf;
+      if (key < key_end && (!p.causal || key <= p.kv_length - p.length + query)) {
+        score = 0.0f;
+#pragma unroll 8
+        for (int d = 0; d < D; ++d) score = fmaf(q_sh[r * D + d], k_sh[j * kKeyStride + d], score);
+      }
+      s_sh[i] = score;
+    }
+    __syncthreads();
+
+    // Online softmax, a warp per row; a row with every key so far masked keeps max -inf
+    // and sum 0 (a fully masked row ends as 0 / 0 = NaN, as the composition's softmax).
+    for (int r = warp; r < rows; r += kWarps) {
+      const float score = lane < kKeys ? s_sh[r * kKeys + lane] : kNegInf;
+      const float old_max = max_sh[r], old_sum = sum_sh[r];
+      const float new_max = fmaxf(old_max, warp_max(score));
+      const float prob = new_max == kNegInf ? 0.0f : expf(score - new_max);
+      const float total = warp_sum(prob);
+      __syncwarp();
+      if (lane < kKeys) s_sh[r * kKeys + lane] = prob;
+      if (lane == 0) {
+        const float factor = old_max == kNegInf ? 0.0f : expf(old_max - new_max);
+        max_sh[r] = new_max;
+        sum_sh[r] = old_sum * factor + total;
+        factor_sh[r] = factor;
+      }
+    }
+    __syncthreads();
+
+#pragma unroll
+    for (int a = 0; a < Tile::kAcc; ++a) {
+      const int i = tid + a * kThreads;
+      const int r = i / D, d = i % D;
+      if (r < rows) {
+        float out = acc[a] * factor_sh[r];
+#pragma unroll
+        for (int j = 0; j < kKeys; ++j) out = fmaf(s_sh[r * kKeys + j], v_sh[j * D + d], out);
+        acc[a] = out;
+      }
+    }
+    __syncthreads();
+  }
+
+  const int64_t row_base = bh * p.rows + row0;
+#pragma unroll
+  for (int a = 0; a < Tile::kAcc; ++a) {
+    const int i = tid + a * kThreads;
+    const int r = i / D, d = i % D;
+    if (r < rows) p.partial_out[((row_base + r) * p.splits + split) * D + d] = acc[a];
+  }
+  for (int r = tid; r < rows; r += kThreads) {
+    p.partial_max[(row_base + r) * p.splits + split] = max_sh[r];
+    p.partial_sum[(row_base + r) * p.splits + split] = sum_sh[r];
+  }
+}
+
+// out[row][d] = sum_s w_s out_s[d] / sum_s w_s sum_s with w_s = exp(max_s - max).
+template <class T>
+__global__ void sdpa_combine_kernel(const float* __restrict__ partial_out,
+                                    const float* __restrict__ partial_max,
+                                    const float* __restrict__ partial_sum, T* __restrict__ out,
+                                    int64_t size, int head_dim, int splits) {
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < size;
+       i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
+    const int64_t row = i / head_dim;
+    const int d = static_cast<int>(i % head_dim);
+    const float* row_max = partial_max + row * splits;
+    const float* row_sum = partial_sum + row * splits;
+    float largest = kNegInf;
+    for (int s = 0; s < splits; ++s) largest = fmaxf(largest, row_max[s]);
+    float numerator = 0.0f, denominator = 0.0f;
+    for (int s = 0; s < splits; ++s) {
+      if (row_max[s] == kNegInf) continue;
+      const float weight = expf(row_max[s] - largest);
+      denominator = fmaf(weight, row_sum[s], denominator);
+      numerator = fmaf(weight, partial_out[(row * splits + s) * head_dim + d], numerator);
+    }
+    out[i] = static_cast<T>(numerator / denominator);
+  }
+}
+
+template <class T, int D>
+bool launch_typed(const AttentionArgs& args, void* (*temporary)(size_t)) {
+  using Tile = Tiling<T, D>;
+  const int groups = args.query_heads / args.kv_heads;
+  const int rows = groups * args.length;
+  const int row_blocks = (rows + kMaxRows - 1) / kMaxRows;
+  const int64_t base_blocks = static_cast<int64_t>(args.batch) * args.kv_heads * row_blocks;
+  int device = 0, sms = 0, max_shared = 0;
+  EMBER_CUDA_CHECK(cudaGetDevice(&device));
+  EMBER_CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
+  EMBER_CUDA_CHECK(
+      cudaDeviceGetAttribute(&max_shared, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
+  const size_t shared_bytes = Tile::kSharedFloats * sizeof(float);
+  if (shared_bytes > static_cast<size_t>(max_shared)) return false;
+  if (base_blocks == 0) return true;
+
+  // Enough chunks for about two blocks per SM, each chunk a whole number of tiles.
+  const int64_t tiles = (args.kv_length + Tile::kKeys - 1) / Tile::kKeys;
+  const int64_t wanted = (2 * static_cast<int64_t>(sms) + base_blocks - 1) / base_blocks;
+  const int64_t chunk_tiles =
+      (tiles + std::clamp<int64_t>(wanted, 1, tiles) - 1) / std::clamp<int64_t>(wanted, 1, tiles);
+  const int chunk = static_cast<int>(chunk_tiles * Tile::kKeys);
+  const int splits = static_cast<int>((args.kv_length + chunk - 1) / chunk);
+  const int64_t blocks = base_blocks * splits;
+  if (blocks > 2147483647) return false;
+
+  const int64_t rows_total = base_blocks / row_blocks * rows;
+  const int64_t partials = rows_total * splits;
+  auto* workspace = static_cast<float*>(temporary(sizeof(float) * partials * (D + 2)));
+  SplitParams params{args.queries,
+                     args.keys,
+                     args.values,
+                     args.key_strides,
+                     args.value_strides,
+                     workspace,
+                     workspace + partials * D,
+                     workspace + partials * (D + 1),
+                     args.kv_heads,
+                     rows,
+                     args.length,
+                     args.kv_length,
+                     splits,
+                     chunk,
+                     row_blocks,
+                     args.scale,
+                     args.causal};
+  EMBER_CUDA_CHECK(cudaFuncSetAttribute(sdpa_split_kernel<T, D>,
+                                        cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                        static_cast<int>(shared_bytes)));
+  sdpa_split_kernel<T, D>
+      <<<static_cast<unsigned int>(blocks), kThreads, shared_bytes, current_stream()>>>(params);
+  EMBER_CUDA_CHECK(cudaGetLastError());
+  const int64_t size = rows_total * D;
+  constexpr int kCombineThreads = 256;
+  sdpa_combine_kernel<T>
+      <<<blocks_for(size, kCombineThreads), kCombineThreads, 0, current_stream()>>>(
+          params.partial_out, params.partial_max, params.partial_sum, static_cast<T*>(args.out),
+          size, D, splits);
+  EMBER_CUDA_CHECK(cudaGetLastError());
+  return true;
+}
+
+template <class T>
+bool launch_for_head_dim(const AttentionArgs& args, void* (*temporary)(size_t)) {
+  switch (args.head_dim) {
+    case 64:
+      return launch_typed<T, 64>(args, temporary);
+    case 80:
+      return launch_typed<T, 80>(args, temporary);
+    case 96:
+      return launch_typed<T, 96>(args, temporary);
+    case 128:
+      return launch_typed<T, 128>(args, temporary);
+    case 256:
+      return launch_typed<T, 256>(args, temporary);
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+bool launch_attention_decode(const AttentionArgs& args, void* (*temporary)(size_t bytes)) {
+  if (args.kv_heads <= 0 || args.query_heads % args.kv_heads != 0 || args.length <= 0 ||
+      args.length > kMaxAttentionDecodeQueries || args.kv_length <= 0) {
+    return false;
+  }
+  switch (args.dtype.val()) {
+    case Dtype::Val::float32:
+      return launch_for_head_dim<float>(args, temporary);
+    case Dtype::Val::float16:
+      return launch_for_head_dim<float16_t>(args, temporary);
+    case Dtype::Val::bfloat16:
+      return launch_for_head_dim<bfloat16_t>(args, temporary);
+    default:
+      return false;
+  }
+}
+
+}  // namespace ember::cuda

@@ -1,0 +1,337 @@
+// The fused rms_norm, layer_norm and rope primitives (fast/primitives.h) on the CPU against
+// their reference compositions (fast/reference.h): random inputs in float32, float16 and
+// bfloat16, with and without weight and bias, rows that are not a multiple of 4, strided
+// inputs, every rope variant; the argument errors; and the fallbacks where no kernel applies.
+#include "ember/fast/fast.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "ember/ember.h"
+#include "ember/fast/primitives.h"
+#include "ember/fast/reference.h"
+
+namespace ember {
+namespace {
+
+array random_array(const Shape& shape, Dtype dtype, unsigned seed, float low = -2.0f,
+                   float high = 2.0f) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> dist(low, high);
+  std::vector<float> values(shape_size(shape));
+  for (auto& v : values) v = dist(rng);
+  return array(values.begin(), shape, dtype);
+}
+
+std::vector<double> values(const array& a) {
+  array f = astype(contiguous(a), float32);
+  f.eval();
+  const float* p = f.data<float>();
+  return std::vector<double>(p, p + f.size());
+}
+
+struct Tolerance {
+  double rtol;
+  double atol;
+};
+
+// Float32 differs from the reference by summation order only; a 16-bit result by at most a
+// rounding flip or two, and on almost no elements.
+Tolerance tolerance_for(Dtype dtype) {
+  if (dtype == float16) return {2e-3, 2e-3};
+  if (dtype == bfloat16) return {1.6e-2, 1.6e-2};
+  return {2e-5, 2e-6};
+}
+
+void expect_matches(const array& got, const array& want, const std::string& what) {
+  ASSERT_EQ(got.shape(), want.shape()) << what;
+  ASSERT_EQ(got.dtype(), want.dtype()) << what;
+  const auto g = values(got), w = values(want);
+  const Tolerance tol = tolerance_for(got.dtype());
+  size_t exact = 0;
+  int reported = 0;
+  for (size_t i = 0; i < g.size(); ++i) {
+    exact += g[i] == w[i];
+    if (std::abs(g[i] - w[i]) > tol.atol + tol.rtol * std::abs(w[i]) && reported++ < 5) {
+      ADD_FAILURE() << what << ": element " << i << " got " << g[i] << " want " << w[i];
+    }
+  }
+  if (got.dtype() != float32 && !g.empty()) {
+    EXPECT_GE(static_cast<double>(exact) / g.size(), 0.98) << what << ": too few exact";
+  }
+}
+
+void expect_fused(const array& y, const char* name) {
+  ASSERT_TRUE(y.has_primitive());
+  EXPECT_STREQ(y.primitive().name(), name);
+}
+
+template <class Error, class F>
+void expect_error(F&& f, const std::string& op) {
+  try {
+    f();
+    ADD_FAILURE() << "no error from " << op;
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(op), std::string::npos) << e.what();
+  }
+}
+
+const std::vector<Dtype> kDtypes = {float32, float16, bfloat16};
+
+// Contiguous shapes, rows of 130 and 7 (not multiples of 4), a row longer than 1024.
+const std::vector<Shape> kNormShapes = {{4, 64}, {3, 5, 130}, {2, 4096}, {7}, {2, 3, 7}};
+
+// Strided inputs: a transpose, a column slice and a step along the rows.
+std::vector<std::pair<std::string, array>> strided_inputs(Dtype dtype, unsigned seed) {
+  array base = random_array({24, 40}, dtype, seed);
+  return {{"transposed", transpose(base)},
+          {"sliced", slice(base, {2, 3}, {20, 38})},
+          {"stepped", slice(base, {0, 0}, {24, 40}, {3, 1})}};
+}
+
+TEST(FastRmsNorm, MatchesReference) {
+  unsigned seed = 1;
+  for (Dtype dtype : kDtypes) {
+    for (const Shape& shape : kNormShapes) {
+      const std::string what = std::string(dtype_name(dtype)) + " " + shape_to_string(shape);
+      array x = random_array(shape, dtype, ++seed);
+      array w = random_array({shape.back()}, dtype, ++seed, 0.5f, 2.0f);
+      array y = fast::rms_norm(x, std::nullopt, 1e-5f);
+      expect_fused(y, "RMSNorm");
+      expect_matches(y, fast::reference::rms_norm(x, std::nullopt, 1e-5f), what);
+      array yw = fast::rms_norm(x, w, 1e-6f);
+      expect_fused(yw, "RMSNorm");
+      expect_matches(yw, fast::reference::rms_norm(x, w, 1e-6f), what + " weight");
+    }
+  }
+}
+
+TEST(FastRmsNorm, PromotesWithTheWeight) {
+  // 16-bit x with a float32 weight gives float32; float32 x with a bfloat16 weight too.
+  for (auto [x_dtype, w_dtype] : std::vector<std::pair<Dtype, Dtype>>{
+           {float16, float32}, {bfloat16, float32}, {float32, bfloat16}, {float16, bfloat16}}) {
+    array x = random_array({3, 70}, x_dtype, 11);
+    array w = random_array({70}, w_dtype, 12);
+    array y = fast::rms_norm(x, w, 1e-5f);
+    expect_fused(y, "RMSNorm");
+    EXPECT_EQ(y.dtype(), promote_types(x_dtype, w_dtype));
+    expect_matches(
+        y, fast::reference::rms_norm(x, w, 1e-5f),
+        std::string(dtype_name(x_dtype)) + " x, " + std::string(dtype_name(w_dtype)) + " weight");
+  }
+}
+
+TEST(FastRmsNorm, StridedInputs) {
+  for (Dtype dtype : kDtypes) {
+    for (const auto& [what, x] : strided_inputs(dtype, 20)) {
+      array w = random_array({x.shape(-1)}, dtype, 21);
+      expect_matches(fast::rms_norm(x, w, 1e-5f), fast::reference::rms_norm(x, w, 1e-5f),
+                     what + " " + std::string(dtype_name(dtype)));
+      array w_strided =
+          slice(random_array({2 * x.shape(-1)}, dtype, 22), {0}, {2 * x.shape(-1)}, {2});
+      expect_matches(fast::rms_norm(x, w_strided, 1e-5f),
+                     fast::reference::rms_norm(x, w_strided, 1e-5f), what + " strided weight");
+    }
+  }
+}
+
+TEST(FastRmsNorm, FallsBackWithoutAKernel) {
+  array x = random_array({3, 9}, float64, 30);
+  array y = fast::rms_norm(x, std::nullopt, 1e-5f);
+  expect_matches(astype(y, float32),
+                 astype(fast::reference::rms_norm(x, std::nullopt, 1e-5f), float32), "float64");
+  array xi = astype(random_array({3, 9}, float32, 31, 1.0f, 9.0f), int32);
+  array w = random_array({9}, float32, 32);
+  expect_matches(fast::rms_norm(xi, w, 1e-5f), fast::reference::rms_norm(xi, w, 1e-5f),
+                 "int32 x, float32 weight");
+}
+
+TEST(FastRmsNorm, Errors) {
+  expect_error<ValueError>([] { fast::rms_norm(array(1.0f), std::nullopt, 1e-5f); }, "[rms_norm]");
+  expect_error<ValueError>(
+      [] {
+        fast::rms_norm(random_array({2, 8}, float32, 1), random_array({7}, float32, 2), 1e-5f);
+      },
+      "[rms_norm]");
+  expect_error<ValueError>(
+      [] {
+        fast::rms_norm(random_array({2, 8}, float32, 1), random_array({1, 8}, float32, 2), 1e-5f);
+      },
+      "[rms_norm]");
+  expect_error<TypeError>(
+      [] {
+        fast::rms_norm(astype(random_array({2, 8}, float32, 1), int32), std::nullopt, 1e-5f);
+      },
+      "[rms_norm]");
+}
+
+TEST(FastLayerNorm, MatchesReference) {
+  unsigned seed = 100;
+  for (Dtype dtype : kDtypes) {
+    for (const Shape& shape : kNormShapes) {
+      array x = random_array(shape, dtype, ++seed, -1.0f, 3.0f);  // a mean away from 0
+      array w = random_array({shape.back()}, dtype, ++seed, 0.5f, 2.0f);
+      array b = random_array({shape.back()}, dtype, ++seed);
+      for (int mode = 0; mode < 4; ++mode) {
+        const std::optional<array> weight = mode & 1 ? std::optional<array>(w) : std::nullopt;
+        const std::optional<array> bias = mode & 2 ? std::optional<array>(b) : std::nullopt;
+        const std::string what = std::string(dtype_name(dtype)) + " " + shape_to_string(shape) +
+                                 (weight ? " weight" : "") + (bias ? " bias" : "");
+        array y = fast::layer_norm(x, weight, bias, 1e-5f);
+        expect_fused(y, "LayerNorm");
+        expect_matches(y, fast::reference::layer_norm(x, weight, bias, 1e-5f), what);
+      }
+    }
+  }
+}
+
+TEST(FastLayerNorm, StridedInputsAndOtherWeightDtypes) {
+  for (Dtype dtype : kDtypes) {
+    for (const auto& [what, x] : strided_inputs(dtype, 40)) {
+      array w = random_array({x.shape(-1)}, float32, 41);
+      array b = random_array({x.shape(-1)}, float32, 42);
+      array y = fast::layer_norm(x, w, b, 1e-5f);
+      EXPECT_EQ(y.dtype(), dtype);
+      expect_matches(y, fast::reference::layer_norm(x, w, b, 1e-5f),
+                     what + " " + std::string(dtype_name(dtype)));
+    }
+  }
+}
+
+TEST(FastLayerNorm, BroadcastWeightsUseTheReference) {
+  array x = random_array({3, 12}, float32, 50);
+  array w = random_array({3, 1}, float32, 51);
+  array b = array(0.5f);
+  array y = fast::layer_norm(x, w, b, 1e-5f);
+  expect_matches(y, fast::reference::layer_norm(x, w, b, 1e-5f), "broadcast weight and bias");
+}
+
+TEST(FastLayerNorm, Errors) {
+  expect_error<ValueError>([] { fast::layer_norm(array(1.0f), std::nullopt, std::nullopt, 1e-5f); },
+                           "[layer_norm]");
+  expect_error<TypeError>(
+      [] {
+        fast::layer_norm(astype(random_array({2, 8}, float32, 1), int32), std::nullopt,
+                         std::nullopt, 1e-5f);
+      },
+      "[layer_norm]");
+}
+
+struct RopeCase {
+  Shape shape;
+  int dims;
+  bool traditional;
+  float base;  // <= 0: use freqs
+  float scale;
+  int offset;
+};
+
+std::string describe(const RopeCase& c, Dtype dtype) {
+  return std::string(dtype_name(dtype)) + " " + shape_to_string(c.shape) +
+         " dims=" + std::to_string(c.dims) + (c.traditional ? " traditional" : "") +
+         (c.base > 0 ? " base=" + std::to_string(c.base) : " freqs") +
+         " scale=" + std::to_string(c.scale) + " offset=" + std::to_string(c.offset);
+}
+
+// dims / 2 periods like those of scaled rope variants: base^(2i/dims), stretched past i = 8.
+array periods(int dims) {
+  std::vector<float> p(dims / 2);
+  for (int i = 0; i < dims / 2; ++i) {
+    p[i] = std::pow(10000.0f, 2.0f * i / dims) * (i > 8 ? 4.0f : 1.0f);
+  }
+  return array(p.begin(), {dims / 2}, float32);
+}
+
+void expect_rope_matches(const array& x, const RopeCase& c, const std::string& what) {
+  std::optional<float> base;
+  std::optional<array> freqs;
+  if (c.base > 0) {
+    base = c.base;
+  } else {
+    freqs = periods(c.dims);
+  }
+  array y = fast::rope(x, c.dims, c.traditional, base, c.scale, c.offset, freqs);
+  expect_fused(y, "RoPE");
+  expect_matches(y, fast::reference::rope(x, c.dims, c.traditional, base, c.scale, c.offset, freqs),
+                 what);
+}
+
+TEST(FastRope, MatchesReference) {
+  const std::vector<RopeCase> cases = {
+      {{2, 3, 7, 64}, 64, false, 10000.0f, 1.0f, 0},
+      {{2, 3, 7, 64}, 64, true, 10000.0f, 1.0f, 0},
+      {{1, 4, 5, 128}, 64, false, 1000000.0f, 1.0f, 9},  // partial rotary
+      {{1, 4, 5, 128}, 32, true, 10000.0f, 1.0f, 3},
+      {{2, 9, 70}, 64, false, 10000.0f, 0.25f, 17},  // odd tail, scale != 1
+      {{2, 9, 70}, 48, true, 500000.0f, 2.0f, 1},
+      {{6, 32}, 32, false, -1.0f, 1.0f, 4},  // freqs
+      {{2, 2, 3, 96}, 80, true, -1.0f, 0.5f, 100},
+      {{1, 16, 1, 128}, 128, false, 10000.0f, 1.0f, 2047},  // decode
+      {{1, 16, 1, 128}, 128, false, -1.0f, 1.0f, 2047},
+  };
+  unsigned seed = 200;
+  for (Dtype dtype : kDtypes) {
+    for (const auto& c : cases) {
+      expect_rope_matches(random_array(c.shape, dtype, ++seed), c, describe(c, dtype));
+    }
+  }
+}
+
+TEST(FastRope, StridedInputs) {
+  // Attention's layout: [B, L, H, D] viewed as [B, H, L, D]; and a slice of the features.
+  for (Dtype dtype : kDtypes) {
+    array bl = transpose(random_array({2, 6, 4, 64}, dtype, 300), {0, 2, 1, 3});
+    expect_rope_matches(bl, {bl.shape(), 64, false, 10000.0f, 1.0f, 5},
+                        "transposed " + std::string(dtype_name(dtype)));
+    expect_rope_matches(bl, {bl.shape(), 32, true, -1.0f, 1.0f, 5},
+                        "transposed traditional " + std::string(dtype_name(dtype)));
+    array sliced = slice(random_array({3, 5, 80}, dtype, 301), {0, 0, 8}, {3, 5, 72});
+    expect_rope_matches(sliced, {sliced.shape(), 64, false, 10000.0f, 1.0f, 0},
+                        "sliced " + std::string(dtype_name(dtype)));
+  }
+}
+
+TEST(FastRope, FallsBackForOtherDtypes) {
+  array x = astype(random_array({2, 4, 8}, float32, 400, 1.0f, 9.0f), int32);
+  array y = fast::rope(x, 8, false, 10000.0f, 1.0f, 0);
+  EXPECT_EQ(y.dtype(), int32);
+  expect_matches(y, fast::reference::rope(x, 8, false, 10000.0f, 1.0f, 0), "int32");
+}
+
+TEST(FastRope, Errors) {
+  array x = random_array({2, 4, 8}, float32, 1);
+  expect_error<ValueError>(
+      [&] { fast::rope(random_array({8}, float32, 1), 8, false, 1e4f, 1.0f, 0); }, "[rope]");
+  expect_error<ValueError>([&] { fast::rope(x, 7, false, 1e4f, 1.0f, 0); }, "[rope]");
+  expect_error<ValueError>([&] { fast::rope(x, 0, false, 1e4f, 1.0f, 0); }, "[rope]");
+  expect_error<ValueError>([&] { fast::rope(x, 10, false, 1e4f, 1.0f, 0); }, "[rope]");
+  expect_error<ValueError>([&] { fast::rope(x, 8, false, 1e4f, 1.0f, 0, periods(8)); }, "[rope]");
+  expect_error<ValueError>([&] { fast::rope(x, 8, false, std::nullopt, 1.0f, 0); }, "[rope]");
+  expect_error<ValueError>([&] { fast::rope(x, 8, false, std::nullopt, 1.0f, 0, periods(6)); },
+                           "[rope]");
+}
+
+TEST(FastPrimitives, EquivalenceComparesParameters) {
+  const Stream s = default_stream(Device(Device::cpu));
+  EXPECT_TRUE(fast::RMSNorm(s, 1e-5f).is_equivalent(fast::RMSNorm(s, 1e-5f)));
+  EXPECT_FALSE(fast::RMSNorm(s, 1e-5f).is_equivalent(fast::RMSNorm(s, 1e-6f)));
+  EXPECT_FALSE(fast::RMSNorm(s, 1e-5f).is_equivalent(fast::LayerNorm(s, 1e-5f, false, false)));
+  EXPECT_TRUE(
+      fast::LayerNorm(s, 1e-5f, true, false).is_equivalent(fast::LayerNorm(s, 1e-5f, true, false)));
+  EXPECT_FALSE(
+      fast::LayerNorm(s, 1e-5f, true, false).is_equivalent(fast::LayerNorm(s, 1e-5f, false, true)));
+  const fast::RoPE rope(s, 64, false, 1e4f, 1.0f, 3);
+  EXPECT_TRUE(rope.is_equivalent(fast::RoPE(s, 64, false, 1e4f, 1.0f, 3)));
+  EXPECT_FALSE(rope.is_equivalent(fast::RoPE(s, 64, false, 1e4f, 1.0f, 4)));
+  EXPECT_FALSE(rope.is_equivalent(fast::RoPE(s, 64, true, 1e4f, 1.0f, 3)));
+  EXPECT_FALSE(rope.is_equivalent(fast::RoPE(s, 32, false, 1e4f, 1.0f, 3)));
+  EXPECT_FALSE(rope.is_equivalent(fast::RoPE(s, 64, false, 1e5f, 1.0f, 3)));
+  EXPECT_FALSE(rope.is_equivalent(fast::RoPE(s, 64, false, 1e4f, 0.5f, 3)));
+}
+
+}  // namespace
+}  // namespace ember
