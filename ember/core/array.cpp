@@ -108,6 +108,17 @@ void Node::finish(std::exception_ptr failure) {
   }
   status.store(error ? Status::failed : Status::available, std::memory_order_release);
   status.notify_all();
+  if (error) return;
+  // Views that an earlier release of their storage's owners left uncompacted because they
+  // were not complete yet (Note [View compaction]).
+  std::vector<StoragePtr> shared;
+  {
+    std::lock_guard lock(data_lock);
+    for (const auto& out : outputs) {
+      if (out.storage && !out.owns) shared.push_back(out.storage);
+    }
+  }
+  for (const auto& storage : shared) storage->maybe_compact();
 }
 
 }  // namespace detail

@@ -90,7 +90,9 @@ void Storage::maybe_compact() {
   for (auto& ref : views_) {
     auto node = ref.node.lock();
     if (!node) continue;
-    if (owners() > 0) {  // a donation made this storage owned again: stop compacting
+    if (owners() > 0 || node->load_status() != Status::available) {
+      // Owned again by a donation: stop compacting. Not complete yet: compacted when it
+      // finishes (Note [View compaction]).
       kept.push_back(ref);
       continue;
     }

@@ -8,7 +8,11 @@
 // storage of exactly its reachable span and becomes its owner; the big block is freed.
 // A view's strides never change, only its storage and offset, under the node's data lock.
 // Kernels pin the storages of the views they read (eval.cpp), so a compaction during a
-// kernel never frees memory the kernel is reading.
+// kernel never frees memory the kernel is reading. Only views whose node is available are
+// copied: on a GPU a view exists as soon as its task is enqueued, while the writes it sees
+// (its parent's kernel, a staged upload) may still be in flight, and the copy runs on
+// another stream. A view skipped for that reason is compacted when its node finishes
+// (Node::finish calls maybe_compact on the storage of each view output).
 #pragma once
 
 #include <atomic>
@@ -53,6 +57,9 @@ class Storage {
   void add_view(const std::shared_ptr<Node>& node, uint32_t index, int64_t reach_bytes);
   /// Called when a view output goes away; may compact the remaining views.
   void release_view(int64_t reach_bytes);
+  /// Compacts the views if the storage has no owner and they reach little of it (called
+  /// by the above, and by Node::finish for views that were not complete then).
+  void maybe_compact();
 
   /// Calls `visit` for every live storage (for memory_report).
   static void for_each(const Device& device, const std::function<void(const Storage&)>& visit);
@@ -60,7 +67,6 @@ class Storage {
  private:
   Storage(void* data, size_t size, const Device& device, allocator::Block block,
           std::function<void(void*)> deleter);
-  void maybe_compact();
 
   void* data_;
   size_t size_;

@@ -49,17 +49,18 @@ TEST(CudaStreams, HostReadsStageACopy) {
   EXPECT_EQ(add(array(2.5f), array(1.0f), kGpu).item<float>(), 3.5f);
 }
 
-TEST(CudaErrors, UnportedOpThrowsNamedError) {
+TEST(CudaErrors, CpuOnlyOpOnGpuThrowsNamedError) {
   EMBER_REQUIRE_GPU();
-  // RandomBits has no CUDA kernel yet (no_cuda/random.cpp); change this op once it does.
-  array y = random::bits({4, 4}, 4, random::key(2), kGpu);
+  // Every primitive has a CUDA kernel now; the LAPACK factorizations stay CPU-only, as in
+  // MLX, and refuse a GPU stream when the graph is built.
+  array a = random::normal({3, 3}, float32, 0.0f, 1.0f, random::key(2), kCpu);
   try {
-    y.eval();
-    FAIL() << "expected NotImplementedError";
-  } catch (const NotImplementedError& e) {
-    EXPECT_NE(std::string(e.what()).find("has no CUDA kernel yet"), std::string::npos) << e.what();
+    linalg::inv(a, kGpu);
+    FAIL() << "expected ValueError";
+  } catch (const ValueError& e) {
+    EXPECT_NE(std::string(e.what()).find("runs on the CPU only"), std::string::npos) << e.what();
   }
-  // The stream is healthy afterwards.
+  // The GPU stream is healthy afterwards.
   EXPECT_EQ(add(array(1.0f), array(2.0f), kGpu).item<float>(), 3.0f);
 }
 
@@ -144,6 +145,29 @@ TEST(CudaMemory, DroppedAsyncOutputsWhileOtherStreamsAllocate) {
   allocator_thread.join();
   synchronize(work);
   synchronize(pressure);
+  pool.set_poison_freed(false);
+}
+
+// Note [View compaction] on a GPU: a small view of a big buffer whose writes are still in
+// flight (here the staged upload of a host array, queued behind a long matmul on the same
+// stream) may be compacted only once its node is complete; copying it earlier reads the
+// buffer before the data lands.
+TEST(CudaMemory, ViewIsCompactedOnlyAfterTheWritesItSeesComplete) {
+  EMBER_REQUIRE_GPU();
+  auto& pool = allocator::allocator(kGpu);
+  pool.set_poison_freed(true);
+  Stream s = new_stream(kGpu);
+  for (int round = 0; round < 5; ++round) {
+    array a = random_array({4096, 4096}, float32, 20 + round, -1.0f, 1.0f);
+    array busy = matmul(matmul(a, a, s), a, s);  // milliseconds of work ahead of the upload
+    array host = random_array({1024, 1024}, float32, 30 + round);
+    array view = slice(host, {5, 0}, {7, 1024}, s);  // reaches 1/512 of the staged buffer
+    async_eval({busy, view});
+    expect_same(slice(host, {5, 0}, {7, 1024}, kCpu), view, "round " + std::to_string(round),
+                {0.0, 0.0});
+    busy.eval();
+  }
+  synchronize(s);
   pool.set_poison_freed(false);
 }
 
