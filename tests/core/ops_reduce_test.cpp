@@ -205,6 +205,27 @@ TEST(Reduce, ArgmaxArgminFirstOccurrenceAndNaN) {
   EXPECT_THROW(argmax(zeros({2, 0}), 1), ValueError);
 }
 
+// max and min propagate a NaN wherever it sits in the reduced run (MLX and NumPy do).
+TEST(Reduce, MaxAndMinPropagateNaNFromAnyPosition) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const auto values = random_values(4 * 9, 11, -3, 3);
+  for (int position = 0; position < 9; ++position) {
+    std::vector<float> row(values.begin(), values.end());
+    row[9 + position] = nan;  // row 1 only
+    array a(row.begin(), {4, 9}, float32);
+    for (bool use_min : {false, true}) {
+      array r = use_min ? min(a, 1) : max(a, 1);
+      array strided = use_min ? min(transpose(a), 0) : max(transpose(a), 0);
+      for (const array& out : {r, strided}) {
+        const float* p = out.data<float>();
+        EXPECT_TRUE(std::isnan(p[1])) << (use_min ? "min" : "max") << " NaN at " << position;
+        for (int i : {0, 2, 3}) EXPECT_FALSE(std::isnan(p[i]));
+      }
+    }
+    EXPECT_TRUE(std::isnan(min(a).item<float>())) << position;
+  }
+}
+
 TEST(Reduce, LogSumExpIsStableAndExact) {
   const auto x = random_values(60, 6, -50, 50);
   array a(x.begin(), {3, 4, 5}, float64);

@@ -59,7 +59,8 @@ struct MinReducer {
     if constexpr (std::is_same_v<Acc, complex64_t>) {
       return functors::Maximum{}(a, b) == a ? b : a;
     } else {
-      if (a != a) return a;  // NaN propagates
+      if (a != a) return a;  // NaN propagates, from either side (as in Maximum)
+      if (b != b) return b;
       return b < a ? b : a;
     }
   }
