@@ -6,8 +6,11 @@
 #include <cublasLt.h>
 
 #include <algorithm>
+#include <array>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <unordered_map>
 #include <vector>
 
 #include "ember/backend/cuda/cuda_utils.h"
@@ -92,6 +95,43 @@ MatrixLayout make_layout(cudaDataType_t type, int64_t rows, int64_t cols, int64_
   return owned;
 }
 
+// cuBLASLt's heuristic query costs tens of microseconds of host time, more than a decode-
+// sized GEMV runs; its answer depends only on the problem, so it is kept per problem.
+struct PlanKey {
+  std::array<int64_t, 16> fields;
+  bool operator==(const PlanKey&) const = default;
+};
+struct PlanKeyHash {
+  size_t operator()(const PlanKey& key) const {
+    size_t h = 0;
+    for (int64_t f : key.fields) h = h * 1000003u ^ std::hash<int64_t>()(f);
+    return h;
+  }
+};
+class PlanCache {
+ public:
+  std::optional<cublasLtMatmulHeuristicResult_t> find(const PlanKey& key) {
+    std::lock_guard lock(mutex_);
+    auto it = plans_.find(key);
+    if (it == plans_.end()) return std::nullopt;
+    return it->second;
+  }
+  void insert(const PlanKey& key, const cublasLtMatmulHeuristicResult_t& plan) {
+    std::lock_guard lock(mutex_);
+    if (plans_.size() >= kMaxPlans) plans_.clear();  // shapes that never repeat
+    plans_.emplace(key, plan);
+  }
+
+ private:
+  static constexpr size_t kMaxPlans = 4096;
+  std::mutex mutex_;
+  std::unordered_map<PlanKey, cublasLtMatmulHeuristicResult_t, PlanKeyHash> plans_;
+};
+PlanCache& plan_cache() {
+  static PlanCache* cache = new PlanCache;  // outlives every stream's launcher thread
+  return *cache;
+}
+
 struct GemmCall {
   cudaDataType_t type;
   cublasComputeType_t compute;
@@ -140,15 +180,24 @@ void gemm(const GemmCall& call, const char* a_data, const char* b_data, char* c_
   EMBER_CUBLAS_CHECK(cublasLtMatmulPreferenceSetAttribute(
       preference.get(), CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES, &align_c, sizeof(align_c)));
 
-  cublasLtHandle_t handle = handle_for(cuda::current_device());
+  const int device = cuda::current_device();
   cublasLtMatmulHeuristicResult_t heuristic{};
-  int found = 0;
-  EMBER_CUBLAS_CHECK(cublasLtMatmulAlgoGetHeuristic(handle, desc.get(), layout_a.get(),
-                                                    layout_b.get(), layout_c.get(),
-                                                    layout_c.get(), preference.get(), 1,
-                                                    &heuristic, &found));
-  EMBER_CHECK(found > 0, NotImplementedError, "[Matmul] cuBLASLt has no algorithm for ", m, "x",
-              k, " @ ", k, "x", n, " with these layouts");
+  const PlanKey key{{device, call.type, call.compute, op_a, op_b, m, n, k, a.leading, b.leading,
+                     batch, a_stride, b_stride, c_stride,
+                     int64_t{align_a} << 32 | align_b, align_c}};
+  cublasLtHandle_t handle = handle_for(device);
+  if (auto plan = plan_cache().find(key)) {
+    heuristic = *plan;
+  } else {
+    int found = 0;
+    EMBER_CUBLAS_CHECK(cublasLtMatmulAlgoGetHeuristic(handle, desc.get(), layout_a.get(),
+                                                      layout_b.get(), layout_c.get(),
+                                                      layout_c.get(), preference.get(), 1,
+                                                      &heuristic, &found));
+    EMBER_CHECK(found > 0, NotImplementedError, "[Matmul] cuBLASLt has no algorithm for ", m,
+                "x", k, " @ ", k, "x", n, " with these layouts");
+    plan_cache().insert(key, heuristic);
+  }
   void* workspace = heuristic.workspaceSize > 0 ? cuda::temporary(heuristic.workspaceSize) : nullptr;
   const float alpha = 1.0f, beta = 0.0f;
   EMBER_CUBLAS_CHECK(cublasLtMatmul(handle, desc.get(), &alpha, b_data, layout_a.get(), a_data,
