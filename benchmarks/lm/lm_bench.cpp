@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <random>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -27,6 +28,19 @@ double now_seconds() {
 }
 
 // Bytes read + written per second by a device copy of a 1 GiB (GPU) or 256 MiB (CPU) buffer.
+// Nodes of the graph behind `a` that are not evaluated yet: the kernels one eval runs.
+size_t count_unevaluated(const array& a) {
+  std::unordered_set<const void*> seen;
+  std::vector<array> stack{a};
+  while (!stack.empty()) {
+    array x = stack.back();
+    stack.pop_back();
+    if (x.is_available() || !x.has_primitive() || !seen.insert(x.node().get()).second) continue;
+    for (const auto& input : x.inputs()) stack.push_back(input);
+  }
+  return seen.size();
+}
+
 double copy_bandwidth(const Device& device) {
   const int n = device.type == Device::gpu ? (1 << 28) : (1 << 26);
   array x = ones({n}, float32, device);
@@ -82,6 +96,8 @@ int main(int argc, char** argv) {
     eval(lm::prefill(*model, {1, 2, 3}, caches, 512));
   }
   double best_prefill = 1e30, best_decode = 1e30;
+  double build_seconds = 0, submit_seconds = 0;  // of the best decode run
+  size_t step_nodes = 0;
   for (int r = 0; r < runs; ++r) {
     auto caches = model->make_caches();
     const double start = now_seconds();
@@ -94,15 +110,26 @@ int main(int argc, char** argv) {
     // token n is read).
     const double decode_start = now_seconds();
     array y = next;
+    double build = 0, submit = 0;
     for (int n = 0; n < gen_tokens; ++n) {
+      const double t0 = now_seconds();
       array step_logits = model->forward(reshape(y, {1, 1}), caches);
       array following = astype(argmax(reshape(step_logits, {model->vocab_size()}), 0), int32);
+      if (n == 0) step_nodes = count_unevaluated(following);
+      const double t1 = now_seconds();
       async_eval(following);
+      submit += now_seconds() - t1;
+      build += t1 - t0;
       (void)y.item<int32_t>();
       y = following;
     }
     (void)y.item<int32_t>();
-    best_decode = std::min(best_decode, now_seconds() - decode_start);
+    const double decode = now_seconds() - decode_start;
+    if (decode < best_decode) {
+      best_decode = decode;
+      build_seconds = build;
+      submit_seconds = submit;
+    }
   }
   const double bandwidth = copy_bandwidth(device);
   const double weight_bytes = static_cast<double>(model->weight_bytes());
@@ -119,6 +146,12 @@ int main(int argc, char** argv) {
       {"decode_tps", decode_tps},
       {"copy_bandwidth_gbs", bandwidth / 1e9},
       {"decode_bandwidth_fraction", decode_tps * weight_bytes / bandwidth},
+      // Where a decode step's time goes: building its graph, submitting it, and the rest
+      // (waiting for the previous token); and how many kernels' nodes one step has.
+      {"decode_step_ms", 1e3 * best_decode / gen_tokens},
+      {"decode_build_ms", 1e3 * build_seconds / gen_tokens},
+      {"decode_submit_ms", 1e3 * submit_seconds / gen_tokens},
+      {"decode_step_nodes", step_nodes},
       {"peak_memory_gb", static_cast<double>(get_peak_memory()) / 1e9}};
   std::printf("%s\n", out.dump().c_str());
   return 0;

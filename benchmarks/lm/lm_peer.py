@@ -102,6 +102,10 @@ def main():
                 print(f"[{name}] ember lm_bench failed:\n{result.stderr[-3000:]}", file=sys.stderr)
                 rows.append((name, hf_prefill, None, hf_decode, None, None))
                 continue
+            # EMBER_CUDA_PROFILE=1 in the environment: lm_bench's launch profile.
+            for line in result.stderr.splitlines():
+                if line.startswith("[EMBER_CUDA_PROFILE]"):
+                    print(f"[{name}] {line}", flush=True)
             ember = json.loads(result.stdout.strip().splitlines()[-1])
             rows.append((name, hf_prefill, ember["prefill_tps"], hf_decode, ember["decode_tps"],
                          ember["decode_bandwidth_fraction"]))

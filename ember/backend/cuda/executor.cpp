@@ -2,10 +2,16 @@
 // tasks in order (each enqueues kernels and returns), and a completion worker that waits
 // for each task's event, then finishes its node and drops what it held (G1, G6).
 // See Note [GPU completion] in core/eval.cpp for the protocol.
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
 #include <deque>
+#include <map>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -52,6 +58,62 @@ class EventPool {
  private:
   std::mutex mutex_;
   std::vector<cudaEvent_t> free_;
+};
+
+// EMBER_CUDA_PROFILE=1: the host time each primitive's task spends on launcher threads
+// (inputs, allocation, kernel launches, event record), printed to stderr at exit. It
+// says where a launch-bound workload (LLM decode) spends its time.
+class LaunchProfile {
+ public:
+  static LaunchProfile* get() {
+    static LaunchProfile* profile = std::getenv("EMBER_CUDA_PROFILE") ? new LaunchProfile : nullptr;
+    return profile;
+  }
+  void add(const char* name, double seconds) {
+    std::lock_guard lock(mutex_);
+    auto& entry = entries_[name];
+    entry.count += 1;
+    entry.seconds += seconds;
+  }
+  void add_idle(double seconds) {
+    std::lock_guard lock(mutex_);
+    idle_seconds_ += seconds;
+  }
+  void add_completion(double waiting, double busy) {
+    std::lock_guard lock(mutex_);
+    completion_wait_seconds_ += waiting;
+    completion_busy_seconds_ += busy;
+  }
+
+ private:
+  struct Entry {
+    uint64_t count = 0;
+    double seconds = 0;
+  };
+  LaunchProfile() { std::atexit([] { get()->print(); }); }
+  void print() {
+    std::lock_guard lock(mutex_);
+    std::vector<std::pair<std::string, Entry>> rows(entries_.begin(), entries_.end());
+    std::sort(rows.begin(), rows.end(),
+              [](const auto& a, const auto& b) { return a.second.seconds > b.second.seconds; });
+    double total = 0;
+    uint64_t tasks = 0;
+    for (const auto& [name, e] : rows) total += e.seconds, tasks += e.count;
+    std::fprintf(stderr, "[EMBER_CUDA_PROFILE] launcher: %llu tasks, %.3f s busy (%.2f us/task), "
+                 "%.3f s idle\n", static_cast<unsigned long long>(tasks), total,
+                 tasks ? 1e6 * total / tasks : 0.0, idle_seconds_);
+    std::fprintf(stderr, "[EMBER_CUDA_PROFILE] completion: %.3f s waiting for events, %.3f s "
+                 "finishing tasks\n", completion_wait_seconds_, completion_busy_seconds_);
+    for (const auto& [name, e] : rows) {
+      std::fprintf(stderr, "[EMBER_CUDA_PROFILE] %-24s %10llu tasks %9.3f s %8.2f us/task\n",
+                   name.c_str(), static_cast<unsigned long long>(e.count), e.seconds,
+                   1e6 * e.seconds / e.count);
+    }
+  }
+  std::mutex mutex_;
+  std::map<std::string, Entry> entries_;
+  double idle_seconds_ = 0;
+  double completion_wait_seconds_ = 0, completion_busy_seconds_ = 0;
 };
 
 class CudaEvent final : public detail::DeviceEvent {
@@ -183,11 +245,18 @@ class GpuExecutor final : public detail::StreamExecutor {
       record_error(std::current_exception());
     }
     cuda::set_current_stream(stream_.get(), device_);
+    LaunchProfile* const profile = LaunchProfile::get();
+    using Clock = std::chrono::steady_clock;
+    auto seconds_since = [](Clock::time_point t) {
+      return std::chrono::duration<double>(Clock::now() - t).count();
+    };
     for (uint64_t ticket = 1;; ++ticket) {
       detail::Task task;
       {
         std::unique_lock lock(mutex_);
+        const auto idle_start = Clock::now();
         has_work_.wait(lock, [&] { return !queue_.empty(); });
+        if (profile) profile->add_idle(seconds_since(idle_start));
         task = std::move(queue_.front());
         queue_.pop_front();
         has_space_.notify_one();
@@ -195,9 +264,14 @@ class GpuExecutor final : public detail::StreamExecutor {
         in_flight_cv_.wait(lock, [&] { return completions_.size() < kMaxInFlight; });
       }
       has_pending_ = false;
+      const auto start = Clock::now();
       task();          // never throws: run_node stores errors (G6)
       task = nullptr;  // the node and submission now live in the completion record
       Completion c = has_pending_ ? std::move(pending_) : Completion{};
+      if (profile) {
+        const auto* primitive = c.node ? c.node->primitive.get() : nullptr;
+        profile->add(primitive ? primitive->name() : "(no node)", seconds_since(start));
+      }
       pending_ = Completion{};
       c.ticket = ticket;
       {
@@ -210,6 +284,7 @@ class GpuExecutor final : public detail::StreamExecutor {
 
   void completion_loop() {
     cudaSetDevice(device_);
+    LaunchProfile* const profile = LaunchProfile::get();
     for (;;) {
       Completion c;
       {
@@ -219,9 +294,14 @@ class GpuExecutor final : public detail::StreamExecutor {
         completions_.pop_front();
       }
       in_flight_cv_.notify_one();
-      complete(c);
+      const auto start = std::chrono::steady_clock::now();
+      const double waiting = complete(c);
       const uint64_t ticket = c.ticket;
       c = Completion{};  // drop the submission: buffers go back to the pool only now (G1)
+      if (profile) {
+        const std::chrono::duration<double> busy = std::chrono::steady_clock::now() - start;
+        profile->add_completion(waiting, busy.count() - waiting);
+      }
       {
         std::lock_guard lock(mutex_);
         retired_ = ticket;
@@ -230,12 +310,15 @@ class GpuExecutor final : public detail::StreamExecutor {
     }
   }
 
-  // Waits for the event, then publishes the node. Never throws.
-  void complete(Completion& c) noexcept {
-    if (!c.node) return;
+  // Waits for the event, then publishes the node; returns the seconds spent waiting. Never
+  // throws.
+  double complete(Completion& c) noexcept {
+    if (!c.node) return 0.0;
     std::exception_ptr failure = c.failure;
+    const auto wait_start = std::chrono::steady_clock::now();
     const cudaError_t error = c.event ? cudaEventSynchronize(static_cast<CudaEvent&>(*c.event).get())
                                       : cudaStreamSynchronize(stream_.get());
+    const std::chrono::duration<double> waited = std::chrono::steady_clock::now() - wait_start;
     if (error != cudaSuccess && !failure) {
       cudaGetLastError();
       const char* op = c.node->primitive ? c.node->primitive->name() : "kernel";
@@ -257,6 +340,7 @@ class GpuExecutor final : public detail::StreamExecutor {
     } catch (...) {
       // finish only drops references; nothing here may escape the worker.
     }
+    return waited.count();
   }
 
   // After the event: the submission's own checks (a kernel's index fault), then the inputs.
