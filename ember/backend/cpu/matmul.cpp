@@ -128,8 +128,8 @@ void Matmul::eval_cpu(const std::vector<array>& inputs, array& out) {
   const Operand b = blas_operand(inputs[1], b_scratch);
   const int m = out.shape(-2), n = out.shape(-1), k = inputs[0].shape(-1);
   Shape batch(out.shape().begin(), out.shape().end() - 2);
-  Strides a_batch(a.source.strides().begin(), a.source.strides().end() - 2);
-  Strides b_batch(b.source.strides().begin(), b.source.strides().end() - 2);
+  Strides a_batch = matmul_batch_strides(a.source, batch.size());
+  Strides b_batch = matmul_batch_strides(b.source, batch.size());
   Strides out_batch(out.strides().begin(), out.strides().end() - 2);
   if (m == 0 || n == 0) return;
   dispatch_all_types(out.dtype(), [&](auto tag) {

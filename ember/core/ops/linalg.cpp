@@ -30,8 +30,9 @@ array matmul(const array& a_in, const array& b_in, StreamOrDevice s) {
   a_shape.insert(a_shape.end(), {a.shape(-2), a.shape(-1)});
   b_shape.insert(b_shape.end(), {b.shape(-2), b.shape(-1)});
   out_shape.insert(out_shape.end(), {a.shape(-2), b.shape(-1)});
-  a = broadcast_to(a, a_shape, stream);
-  b = broadcast_to(b, b_shape, stream);
+  // A rank-2 operand is used as is for every batch element (primitives/matmul.h).
+  if (a.ndim() != 2) a = broadcast_to(a, a_shape, stream);
+  if (b.ndim() != 2) b = broadcast_to(b, b_shape, stream);
   array out(out_shape, dtype, std::make_shared<Matmul>(stream), {a, b});
   if (a_in.ndim() == 1 || b_in.ndim() == 1) {
     Shape squeezed = batch;

@@ -1,9 +1,19 @@
-// Batched matrix product of two arrays of rank >= 2 with equal (broadcast) batch dims.
+// Batched matrix product of two arrays of rank >= 2 with equal (broadcast) batch dims, or
+// of rank 2 (no batch dims: the same matrix for every batch element, so a Linear layer's
+// weight needs no Broadcast node).
 #pragma once
 
+#include "ember/core/array.h"
 #include "ember/core/primitive.h"
 
 namespace ember {
+
+/// The strides of a Matmul operand's batch dims, `batch_ndim` of them: its own, or zeros
+/// for a rank-2 operand used for every batch element.
+inline Strides matmul_batch_strides(const array& x, size_t batch_ndim) {
+  if (x.ndim() == 2) return Strides(batch_ndim, 0);
+  return Strides(x.strides().begin(), x.strides().end() - 2);
+}
 
 class Matmul : public UnaryPrimitive {
  public:
