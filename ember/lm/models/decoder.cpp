@@ -107,7 +107,7 @@ array DecoderModel::forward(const array& tokens, CacheList& caches) {
     h = h + block.mlp(block.post_norm(h));
   }
   h = final_norm(h);
-  return matmul(h, transpose(lm_head ? *lm_head : embed_tokens));
+  return matmul(h, head_t);
 }
 
 CacheList DecoderModel::make_caches() const {
@@ -173,6 +173,7 @@ void load_embeddings(layers::Loader& loader, const CommonConfig& config, bool ce
   if (!config.tie_embeddings || loader.contains("lm_head.weight")) {
     model.lm_head = loader.take("lm_head.weight", {config.vocab, config.hidden});
   }
+  model.head_t = transpose(model.lm_head ? *model.lm_head : model.embed_tokens);
 }
 
 }  // namespace ember::lm

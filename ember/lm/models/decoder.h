@@ -66,6 +66,7 @@ class DecoderModel : public Model {
   }
   array embed_tokens{0.0f};
   std::optional<array> lm_head;  ///< absent when tied to embed_tokens
+  array head_t{0.0f};            ///< transpose(lm_head or embed_tokens), made once at load
   Norm final_norm{array(0.0f)};
   std::vector<Block> blocks;
 };

@@ -37,12 +37,13 @@ std::optional<array> Loader::take_optional(const std::string& name, const Shape&
 }
 
 array Linear::operator()(const array& x) const {
-  array y = matmul(x, transpose(weight));
+  array y = matmul(x, weight_t);
   return bias ? y + *bias : y;
 }
 
 Linear load_linear(Loader& loader, const std::string& prefix, int out, int in, bool bias) {
-  Linear l{loader.take(prefix + ".weight", {out, in}), std::nullopt};
+  array weight = loader.take(prefix + ".weight", {out, in});
+  Linear l{weight, transpose(weight), std::nullopt};
   if (bias) l.bias = loader.take(prefix + ".bias", {out});
   else l.bias = loader.take_optional(prefix + ".bias", {out});
   return l;

@@ -31,7 +31,8 @@ class Loader {
 };
 
 struct Linear {
-  array weight;  ///< [out, in]
+  array weight;    ///< [out, in]
+  array weight_t;  ///< [in, out]: a view of weight made once, so a forward adds no node for it
   std::optional<array> bias;
   array operator()(const array& x) const;
 };

@@ -45,10 +45,16 @@ class GatedDeltaNet final : public Mixer {
     EMBER_CHECK(conv.shape() == hf || conv.shape() == mlx, ValueError, "[load_model] tensor '",
                 conv_name, "' has shape ", shape_to_string(conv.shape()), ", expected ",
                 shape_to_string(hf));
-    conv_weight_ = reshape(conv, {conv_channels_, c.conv_kernel});
+    const array conv_weight = reshape(conv, {conv_channels_, c.conv_kernel});
+    for (int i = 0; i < c.conv_kernel; ++i) {
+      conv_taps_.push_back(
+          reshape(slice(conv_weight, {0, i}, {conv_channels_, i + 1}), {conv_channels_}));
+    }
     conv_bias_ = loader.take_optional(prefix + ".conv1d.bias", {conv_channels_});
-    a_log_ = loader.take_float32(prefix + ".A_log", {c.value_heads});
+    // What the forward needs of A_log: the decay rate -exp(A_log), in float32.
+    decay_rate_ = negative(exp(loader.take_float32(prefix + ".A_log", {c.value_heads})));
     dt_bias_ = loader.take_float32(prefix + ".dt_bias", {c.value_heads});
+    q_scale_ = array(1.0f / std::sqrt(float(c.key_dim)));
     norm_weight_ = loader.take(prefix + ".norm.weight", {c.value_dim});
     out_ = layers::load_linear(loader, prefix + ".out_proj", c.hidden, value_total);
   }
@@ -89,8 +95,7 @@ class GatedDeltaNet final : public Mixer {
     array conv(0.0f);
     for (int i = 0; i < k; ++i) {
       array window = slice(padded, {0, i, 0}, {batch, i + length, conv_channels_});
-      array term = window * reshape(slice(conv_weight_, {0, i}, {conv_channels_, i + 1}),
-                                    {conv_channels_});
+      array term = window * conv_taps_[i];
       conv = i == 0 ? term : conv + term;
     }
     if (conv_bias_) conv = conv + *conv_bias_;
@@ -106,14 +111,14 @@ class GatedDeltaNet final : public Mixer {
     array v = heads(2 * key_total, conv_channels_, c_.value_heads, c_.value_dim);
 
     // l2-normalised q and k (eps 1e-6 inside the sqrt, as fla's l2norm), q scaled by Dk^-1/2.
-    auto l2norm = [](const array& t) {
+    auto l2norm = [&](const array& t) {
       array t32 = astype(t, float32);
-      return t32 * rsqrt(sum(square(t32), -1, true) + array(1e-6f));
+      return t32 * rsqrt(sum(square(t32), -1, true) + l2_eps_);
     };
-    q = l2norm(q) * array(1.0f / std::sqrt(float(c_.key_dim)));
+    q = l2norm(q) * q_scale_;
     kk = l2norm(kk);
     array beta = sigmoid(reshape(b, {batch, length, c_.value_heads}));
-    array g = negative(exp(a_log_)) *
+    array g = decay_rate_ *
               layers::softplus(astype(reshape(a, {batch, length, c_.value_heads}), float32) + dt_bias_);
     array initial = state->ssm_state()
                         ? *state->ssm_state()
@@ -134,8 +139,11 @@ class GatedDeltaNet final : public Mixer {
   DeltaNetConfig c_;
   int conv_channels_ = 0;
   std::optional<layers::Linear> qkvz_, ba_, qkv_, z_, b_, a_;
-  layers::Linear out_{array(0.0f), std::nullopt};
-  array conv_weight_{0.0f}, a_log_{0.0f}, dt_bias_{0.0f}, norm_weight_{0.0f};
+  layers::Linear out_{array(0.0f), array(0.0f), std::nullopt};
+  // Made once at load, so a forward step adds no nodes for them: the conv's taps ([C]
+  // each), -exp(A_log), and the scalars.
+  std::vector<array> conv_taps_;
+  array decay_rate_{0.0f}, dt_bias_{0.0f}, norm_weight_{0.0f}, q_scale_{0.0f}, l2_eps_{1e-6f};
   std::optional<array> conv_bias_;
 };
 
