@@ -9,7 +9,6 @@
 #include <array>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <unordered_map>
 #include <vector>
 
@@ -95,8 +94,15 @@ MatrixLayout make_layout(cudaDataType_t type, int64_t rows, int64_t cols, int64_
   return owned;
 }
 
-// cuBLASLt's heuristic query costs tens of microseconds of host time, more than a decode-
-// sized GEMV runs; its answer depends only on the problem, so it is kept per problem.
+// A prepared product: the descriptors and the algorithm cuBLASLt's heuristic chose. Making
+// them costs tens of microseconds of host time (the heuristic query most), more than a
+// decode-sized GEMV runs on the device; they depend only on the problem, so each problem's
+// plan is made once and reused. Plans are read-only once made, so threads share them.
+struct Plan {
+  MatmulDesc desc;
+  MatrixLayout layout_a, layout_b, layout_c;
+  cublasLtMatmulHeuristicResult_t heuristic{};
+};
 struct PlanKey {
   std::array<int64_t, 16> fields;
   bool operator==(const PlanKey&) const = default;
@@ -110,22 +116,21 @@ struct PlanKeyHash {
 };
 class PlanCache {
  public:
-  std::optional<cublasLtMatmulHeuristicResult_t> find(const PlanKey& key) {
+  std::shared_ptr<const Plan> find(const PlanKey& key) {
     std::lock_guard lock(mutex_);
     auto it = plans_.find(key);
-    if (it == plans_.end()) return std::nullopt;
-    return it->second;
+    return it == plans_.end() ? nullptr : it->second;
   }
-  void insert(const PlanKey& key, const cublasLtMatmulHeuristicResult_t& plan) {
+  void insert(const PlanKey& key, std::shared_ptr<const Plan> plan) {
     std::lock_guard lock(mutex_);
     if (plans_.size() >= kMaxPlans) plans_.clear();  // shapes that never repeat
-    plans_.emplace(key, plan);
+    plans_.emplace(key, std::move(plan));
   }
 
  private:
   static constexpr size_t kMaxPlans = 4096;
   std::mutex mutex_;
-  std::unordered_map<PlanKey, cublasLtMatmulHeuristicResult_t, PlanKeyHash> plans_;
+  std::unordered_map<PlanKey, std::shared_ptr<const Plan>, PlanKeyHash> plans_;
 };
 PlanCache& plan_cache() {
   static PlanCache* cache = new PlanCache;  // outlives every stream's launcher thread
@@ -140,27 +145,31 @@ struct GemmCall {
   const Operand* b;
 };
 
-// One strided-batched product: `batch` matrices at the given element offsets and strides.
-void gemm(const GemmCall& call, const char* a_data, const char* b_data, char* c_data,
-          int batch, int64_t a_stride, int64_t b_stride, int64_t c_stride) {
+struct GemmShape {
+  cublasOperation_t op_a, op_b;  // cuBLAS's A is our B and its B our A (C^T = B^T A^T)
+  int batch;
+  int64_t a_stride, b_stride, c_stride;
+  uint32_t align_a, align_b, align_c;
+};
+
+std::shared_ptr<const Plan> make_plan(cublasLtHandle_t handle, const GemmCall& call,
+                                      const GemmShape& g) {
   const Operand& a = *call.a;
   const Operand& b = *call.b;
+  auto plan = std::make_shared<Plan>();
   cublasLtMatmulDesc_t raw_desc = nullptr;
   EMBER_CUBLAS_CHECK(cublasLtMatmulDescCreate(&raw_desc, call.compute, CUDA_R_32F));
-  MatmulDesc desc(raw_desc);
-  // cuBLAS's A is our B and its B our A (C^T = B^T A^T).
-  const cublasOperation_t op_a = b.transposed ? CUBLAS_OP_T : CUBLAS_OP_N;
-  const cublasOperation_t op_b = a.transposed ? CUBLAS_OP_T : CUBLAS_OP_N;
-  EMBER_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(desc.get(), CUBLASLT_MATMUL_DESC_TRANSA,
-                                                    &op_a, sizeof(op_a)));
-  EMBER_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(desc.get(), CUBLASLT_MATMUL_DESC_TRANSB,
-                                                    &op_b, sizeof(op_b)));
+  plan->desc.reset(raw_desc);
+  EMBER_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(plan->desc.get(), CUBLASLT_MATMUL_DESC_TRANSA,
+                                                    &g.op_a, sizeof(g.op_a)));
+  EMBER_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(plan->desc.get(), CUBLASLT_MATMUL_DESC_TRANSB,
+                                                    &g.op_b, sizeof(g.op_b)));
   const int64_t m = call.m, n = call.n, k = call.k;
-  MatrixLayout layout_a = b.transposed ? make_layout(call.type, k, n, b.leading, batch, b_stride)
-                                       : make_layout(call.type, n, k, b.leading, batch, b_stride);
-  MatrixLayout layout_b = a.transposed ? make_layout(call.type, m, k, a.leading, batch, a_stride)
-                                       : make_layout(call.type, k, m, a.leading, batch, a_stride);
-  MatrixLayout layout_c = make_layout(call.type, n, m, n, batch, c_stride);
+  plan->layout_a = b.transposed ? make_layout(call.type, k, n, b.leading, g.batch, g.b_stride)
+                                : make_layout(call.type, n, k, b.leading, g.batch, g.b_stride);
+  plan->layout_b = a.transposed ? make_layout(call.type, m, k, a.leading, g.batch, g.a_stride)
+                                : make_layout(call.type, k, m, a.leading, g.batch, g.a_stride);
+  plan->layout_c = make_layout(call.type, n, m, n, g.batch, g.c_stride);
 
   cublasLtMatmulPreference_t raw_preference = nullptr;
   EMBER_CUBLAS_CHECK(cublasLtMatmulPreferenceCreate(&raw_preference));
@@ -169,41 +178,53 @@ void gemm(const GemmCall& call, const char* a_data, const char* b_data, char* c_
   EMBER_CUBLAS_CHECK(cublasLtMatmulPreferenceSetAttribute(
       preference.get(), CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &workspace_bytes,
       sizeof(workspace_bytes)));
-  const uint32_t align_a = alignment_of(b_data), align_b = alignment_of(a_data),
-                 align_c = alignment_of(c_data);
   EMBER_CUBLAS_CHECK(cublasLtMatmulPreferenceSetAttribute(
-      preference.get(), CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, &align_a, sizeof(align_a)));
+      preference.get(), CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, &g.align_a, sizeof(g.align_a)));
   EMBER_CUBLAS_CHECK(cublasLtMatmulPreferenceSetAttribute(
-      preference.get(), CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES, &align_b, sizeof(align_b)));
+      preference.get(), CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES, &g.align_b, sizeof(g.align_b)));
   EMBER_CUBLAS_CHECK(cublasLtMatmulPreferenceSetAttribute(
-      preference.get(), CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, &align_c, sizeof(align_c)));
+      preference.get(), CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, &g.align_c, sizeof(g.align_c)));
   EMBER_CUBLAS_CHECK(cublasLtMatmulPreferenceSetAttribute(
-      preference.get(), CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES, &align_c, sizeof(align_c)));
+      preference.get(), CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES, &g.align_c, sizeof(g.align_c)));
+  int found = 0;
+  EMBER_CUBLAS_CHECK(cublasLtMatmulAlgoGetHeuristic(
+      handle, plan->desc.get(), plan->layout_a.get(), plan->layout_b.get(),
+      plan->layout_c.get(), plan->layout_c.get(), preference.get(), 1, &plan->heuristic, &found));
+  EMBER_CHECK(found > 0, NotImplementedError, "[Matmul] cuBLASLt has no algorithm for ", m, "x",
+              k, " @ ", k, "x", n, " with these layouts");
+  return plan;
+}
 
+// One strided-batched product: `batch` matrices at the given element offsets and strides.
+void gemm(const GemmCall& call, const char* a_data, const char* b_data, char* c_data,
+          int batch, int64_t a_stride, int64_t b_stride, int64_t c_stride) {
+  const GemmShape g{call.b->transposed ? CUBLAS_OP_T : CUBLAS_OP_N,
+                    call.a->transposed ? CUBLAS_OP_T : CUBLAS_OP_N,
+                    batch,
+                    a_stride,
+                    b_stride,
+                    c_stride,
+                    alignment_of(b_data),
+                    alignment_of(a_data),
+                    alignment_of(c_data)};
   const int device = cuda::current_device();
-  cublasLtMatmulHeuristicResult_t heuristic{};
-  const PlanKey key{{device, call.type, call.compute, op_a, op_b, m, n, k, a.leading, b.leading,
-                     batch, a_stride, b_stride, c_stride,
-                     int64_t{align_a} << 32 | align_b, align_c}};
+  const PlanKey key{{device, call.type, call.compute, g.op_a, g.op_b, call.m, call.n, call.k,
+                     call.a->leading, call.b->leading, batch, a_stride, b_stride, c_stride,
+                     int64_t{g.align_a} << 32 | g.align_b, g.align_c}};
   cublasLtHandle_t handle = handle_for(device);
-  if (auto plan = plan_cache().find(key)) {
-    heuristic = *plan;
-  } else {
-    int found = 0;
-    EMBER_CUBLAS_CHECK(cublasLtMatmulAlgoGetHeuristic(handle, desc.get(), layout_a.get(),
-                                                      layout_b.get(), layout_c.get(),
-                                                      layout_c.get(), preference.get(), 1,
-                                                      &heuristic, &found));
-    EMBER_CHECK(found > 0, NotImplementedError, "[Matmul] cuBLASLt has no algorithm for ", m,
-                "x", k, " @ ", k, "x", n, " with these layouts");
-    plan_cache().insert(key, heuristic);
+  std::shared_ptr<const Plan> plan = plan_cache().find(key);
+  if (!plan) {
+    plan = make_plan(handle, call, g);
+    plan_cache().insert(key, plan);
   }
-  void* workspace = heuristic.workspaceSize > 0 ? cuda::temporary(heuristic.workspaceSize) : nullptr;
+  const size_t workspace_size = plan->heuristic.workspaceSize;
+  void* workspace = workspace_size > 0 ? cuda::temporary(workspace_size) : nullptr;
   const float alpha = 1.0f, beta = 0.0f;
-  EMBER_CUBLAS_CHECK(cublasLtMatmul(handle, desc.get(), &alpha, b_data, layout_a.get(), a_data,
-                                    layout_b.get(), &beta, c_data, layout_c.get(), c_data,
-                                    layout_c.get(), &heuristic.algo, workspace,
-                                    heuristic.workspaceSize, cuda::current_stream()));
+  EMBER_CUBLAS_CHECK(cublasLtMatmul(handle, plan->desc.get(), &alpha, b_data,
+                                    plan->layout_a.get(), a_data, plan->layout_b.get(), &beta,
+                                    c_data, plan->layout_c.get(), c_data, plan->layout_c.get(),
+                                    &plan->heuristic.algo, workspace, workspace_size,
+                                    cuda::current_stream()));
 }
 
 }  // namespace
@@ -237,8 +258,8 @@ void Matmul::eval_gpu(const std::vector<array>& inputs, array& out) {
   const char* b_base = static_cast<const char*>(b.source.raw_data());
   char* c_base = static_cast<char*>(out.raw_data());
   const Shape batch(out.shape().begin(), out.shape().end() - 2);
-  const Strides a_batch(a.source.strides().begin(), a.source.strides().end() - 2);
-  const Strides b_batch(b.source.strides().begin(), b.source.strides().end() - 2);
+  const Strides a_batch = matmul_batch_strides(a.source, batch.size());
+  const Strides b_batch = matmul_batch_strides(b.source, batch.size());
   const Strides c_batch(out.strides().begin(), out.strides().end() - 2);
   const cuda::Layout<3> layout = cuda::collapse<3>(name(), batch, {a_batch, b_batch, c_batch});
   if (layout.ndim == 0) {
