@@ -14,6 +14,11 @@ constexpr EnvironmentVariable kVariables[] = {
      "1 = fill freed device blocks with 0xFF bytes, so reads of freed memory give NaN (G1)."},
     {"EMBER_CUDA_TF32", "0",
      "1 = float32 matmul on CUDA may use TF32 tensor cores (faster, ~10-bit mantissa inputs)."},
+    {"EMBER_CUDA_BLOCKING_SYNC", "0",
+     "1 = a GPU stream's completion worker sleeps while it waits for the device instead of "
+     "spinning (saves a core, costs launch time)."},
+    {"EMBER_CUDA_PROFILE", "unset",
+     "set = print each primitive's launcher host time on GPU streams at exit (stderr)."},
     {"EMBER_CUDA_JIT_CACHE", "~/.cache/ember/jit",
      "Directory of compiled NVRTC kernels (fast::cuda_kernel, JIT); 'off' = no disk cache."},
     {"EMBER_CPU_MEMORY_LIMIT", "physical memory",

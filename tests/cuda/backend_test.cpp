@@ -148,6 +148,34 @@ TEST(CudaMemory, DroppedAsyncOutputsWhileOtherStreamsAllocate) {
   pool.set_poison_freed(false);
 }
 
+// A GPU task's buffers go back to the pool only at its completion (G1), so a launcher far
+// ahead of the GPU holds every intermediate it has launched. The launcher stops once the
+// outputs in flight reach 2 GiB (executor.cpp, kMaxInFlightBytes): a chain of 16 ops on a
+// 512 MiB array, intermediates dropped as it is built, must not hold all 16 (8 GiB).
+TEST(CudaMemory, LauncherRunAheadIsBoundedInBytes) {
+  EMBER_REQUIRE_GPU();
+  auto& pool = allocator::allocator(kGpu);
+  Stream s = new_stream(kGpu);
+  const int n = 128 << 20;  // 512 MiB of float32
+  array x = random::uniform({n}, float32, std::nullopt, s);
+  array one = full({1}, 1.0f, float32, s);
+  eval({x, one});
+  synchronize(s);
+  const size_t before = pool.active_memory();
+  pool.reset_peak_memory();
+  array y = x;
+  for (int i = 0; i < 16; ++i) y = add(y, one, s);
+  y.eval();
+  const size_t extra = pool.peak_memory() - before;
+  EXPECT_LE(extra, size_t{3} << 30) << "peak " << (extra >> 20) << " MiB above the inputs";
+  // And the chain computed the right thing (the same float32 additions on the CPU).
+  array head = slice(x, {0}, {4096}, kCpu);
+  array expected = head;
+  for (int i = 0; i < 16; ++i) expected = add(expected, array(1.0f), kCpu);
+  expect_same(expected, slice(y, {0}, {4096}, kCpu), "chain of 16 adds", {0.0, 0.0});
+  synchronize(s);
+}
+
 // Note [View compaction] on a GPU: a small view of a big buffer whose writes are still in
 // flight (here the staged upload of a host array, queued behind a long matmul on the same
 // stream) may be compacted only once its node is complete; copying it earlier reads the

@@ -17,19 +17,28 @@
 
 #include "ember/backend/cuda/cuda_utils.h"
 #include "ember/core/backend.h"
+#include "ember/core/config.h"
 #include "ember/core/errors.h"
 #include "ember/core/node.h"
 #include "ember/core/primitive.h"
+#include "ember/core/storage.h"
 
 namespace ember::backend {
 namespace {
 
 constexpr size_t kMaxQueued = 4096;    // tasks waiting to launch (as on CPU streams)
 constexpr size_t kMaxInFlight = 1024;  // launched tasks whose completion is pending
+// Bytes of outputs those tasks allocated. A task's buffers go back to the pool only at its
+// completion (G1), so a launcher far ahead of the GPU (a long prefill is GPU-bound) would
+// otherwise hold every intermediate of the window at once: peak memory several times the
+// working set. One task may always be in flight, whatever its size.
+constexpr size_t kMaxInFlightBytes = size_t{2} << 30;
 
 // cudaEvent_t handles are reused: one is recorded per task, so creating each anew would
-// cost a driver call per op. Blocking sync: the completion worker sleeps instead of
-// spinning a core per stream while it waits.
+// cost a driver call per op. The completion worker waits by spinning (the CUDA default), a
+// core per stream only while work is in flight: recording a blocking-sync event costs
+// 2.5 us of launcher time against 0.9 us (H200, benchmarks/lm/NOTES.md), and the launcher
+// is what bounds decode. EMBER_CUDA_BLOCKING_SYNC=1 makes the worker sleep instead.
 class EventPool {
  public:
   cudaEvent_t take() {
@@ -42,8 +51,11 @@ class EventPool {
       }
     }
     cudaEvent_t event = nullptr;
-    EMBER_CUDA_CHECK(
-        cudaEventCreateWithFlags(&event, cudaEventDisableTiming | cudaEventBlockingSync));
+    static const unsigned flags =
+        config::env_or("EMBER_CUDA_BLOCKING_SYNC", "0") == "1"
+            ? cudaEventDisableTiming | cudaEventBlockingSync
+            : cudaEventDisableTiming;
+    EMBER_CUDA_CHECK(cudaEventCreateWithFlags(&event, flags));
     return event;
   }
   void give_back(cudaEvent_t event) {
@@ -72,6 +84,15 @@ class LaunchProfile {
   void add(const char* name, double seconds) {
     std::lock_guard lock(mutex_);
     auto& entry = entries_[name];
+    entry.count += 1;
+    entry.seconds += seconds;
+  }
+  static double since(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+  void add_phase(const char* name, double seconds) {
+    std::lock_guard lock(mutex_);
+    auto& entry = phases_[name];
     entry.count += 1;
     entry.seconds += seconds;
   }
@@ -109,9 +130,15 @@ class LaunchProfile {
                    name.c_str(), static_cast<unsigned long long>(e.count), e.seconds,
                    1e6 * e.seconds / e.count);
     }
+    for (const auto& [name, e] : phases_) {
+      std::fprintf(stderr, "[EMBER_CUDA_PROFILE] phase %-30s %10llu x %9.3f s %8.2f us\n",
+                   name.c_str(), static_cast<unsigned long long>(e.count), e.seconds,
+                   1e6 * e.seconds / e.count);
+    }
   }
   std::mutex mutex_;
   std::map<std::string, Entry> entries_;
+  std::map<std::string, Entry> phases_;
   double idle_seconds_ = 0;
   double completion_wait_seconds_ = 0, completion_busy_seconds_ = 0;
 };
@@ -189,19 +216,25 @@ class GpuExecutor final : public detail::StreamExecutor {
 
   void finish_async(std::shared_ptr<detail::Node> node, detail::Submission submission,
                     std::exception_ptr failure) override {
+    LaunchProfile* const profile = LaunchProfile::get();
+    const auto start = std::chrono::steady_clock::now();
     Completion c;
     c.node = std::move(node);
     c.submission = std::move(submission);
     c.failure = failure;
     try {
       c.event = record_event();
+      if (profile) profile->add_phase("finish_async: record event", LaunchProfile::since(start));
     } catch (...) {
       // No event: the completion worker synchronises the whole stream instead.
       if (!c.failure) c.failure = std::current_exception();
     }
-    if (c.event) {
+    {
       std::lock_guard lock(c.node->data_lock);
-      c.node->event = c.event;
+      if (c.event) c.node->event = c.event;
+      for (const auto& out : c.node->outputs) {
+        if (out.owns && out.storage) c.bytes += out.storage->size();
+      }
     }
     // Published after the event is set: a task of another stream that sees `enqueued`
     // finds the event (or, once complete, none). Failures are published by the worker.
@@ -211,6 +244,7 @@ class GpuExecutor final : public detail::StreamExecutor {
     }
     pending_ = std::move(c);
     has_pending_ = true;
+    if (profile) profile->add_phase("finish_async: total", LaunchProfile::since(start));
   }
 
  private:
@@ -220,6 +254,7 @@ class GpuExecutor final : public detail::StreamExecutor {
     detail::Submission submission;
     std::exception_ptr failure;
     std::shared_ptr<detail::DeviceEvent> event;
+    size_t bytes = 0;  // of the outputs it allocated (kMaxInFlightBytes)
   };
 
   std::shared_ptr<detail::DeviceEvent> record_event() {
@@ -261,7 +296,10 @@ class GpuExecutor final : public detail::StreamExecutor {
         queue_.pop_front();
         has_space_.notify_one();
         // Bound the work in flight (and the memory it holds).
-        in_flight_cv_.wait(lock, [&] { return completions_.size() < kMaxInFlight; });
+        in_flight_cv_.wait(lock, [&] {
+          return completions_.size() < kMaxInFlight &&
+                 (in_flight_bytes_ < kMaxInFlightBytes || in_flight_tasks_ == 0);
+        });
       }
       has_pending_ = false;
       const auto start = Clock::now();
@@ -274,11 +312,15 @@ class GpuExecutor final : public detail::StreamExecutor {
       }
       pending_ = Completion{};
       c.ticket = ticket;
+      const auto push_start = Clock::now();
       {
         std::lock_guard lock(mutex_);
+        in_flight_bytes_ += c.bytes;
+        in_flight_tasks_ += 1;
         completions_.push_back(std::move(c));
       }
       completion_cv_.notify_one();
+      if (profile) profile->add_phase("launcher: push completion", seconds_since(push_start));
     }
   }
 
@@ -297,6 +339,7 @@ class GpuExecutor final : public detail::StreamExecutor {
       const auto start = std::chrono::steady_clock::now();
       const double waiting = complete(c);
       const uint64_t ticket = c.ticket;
+      const size_t bytes = c.bytes;
       c = Completion{};  // drop the submission: buffers go back to the pool only now (G1)
       if (profile) {
         const std::chrono::duration<double> busy = std::chrono::steady_clock::now() - start;
@@ -305,8 +348,11 @@ class GpuExecutor final : public detail::StreamExecutor {
       {
         std::lock_guard lock(mutex_);
         retired_ = ticket;
+        in_flight_bytes_ -= bytes;
+        in_flight_tasks_ -= 1;
       }
       retired_cv_.notify_all();
+      in_flight_cv_.notify_one();
     }
   }
 
@@ -375,6 +421,8 @@ class GpuExecutor final : public detail::StreamExecutor {
   std::condition_variable retired_cv_;
   std::deque<detail::Task> queue_;
   std::deque<Completion> completions_;
+  size_t in_flight_bytes_ = 0;  // launched, not yet retired (under mutex_)
+  size_t in_flight_tasks_ = 0;
   uint64_t retired_ = 0;
   std::atomic<uint64_t> submitted_{0};
   std::thread launcher_;
