@@ -204,6 +204,12 @@ TEST(CudaConsistency, Matmul) {
       {{37, 1}, {1, 29}, false, false, "outer (k=1)"},
       {{16, 8}, {12, 16}, true, true, "both transposed"},
       {{3, 17, 24}, {3, 24, 9}, false, false, "batched"},
+      // Decode shapes against a transposed [n, k] weight: the GEMV kernel (gemv.cu).
+      {{1, 64}, {96, 64}, false, true, "gemv, one row"},
+      {{1, 1, 4096}, {300, 4096}, false, true, "gemv, long depth"},
+      {{3, 1, 200}, {70, 200}, false, true, "gemv, batch onto rows"},
+      {{2, 4, 203}, {33, 203}, false, true, "gemv, 8 rows, unaligned depth"},
+      {{9, 64}, {50, 64}, false, true, "9 rows: cuBLASLt again"},
       {{4, 2, 8, 16}, {16, 5}, false, false, "broadcast rhs"},
       {{2, 1, 8, 16}, {1, 3, 16, 4}, false, false, "broadcast both batch dims"},
       {{5, 0}, {0, 7}, false, false, "k=0"},

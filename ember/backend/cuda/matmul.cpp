@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "ember/backend/cuda/cuda_utils.h"
+#include "ember/backend/cuda/gemv_launch.h"
 #include "ember/backend/cuda/kernels.h"
 #include "ember/core/backend.h"
 #include "ember/core/primitives/matmul.h"
@@ -227,6 +228,31 @@ void gemm(const GemmCall& call, const char* a_data, const char* b_data, char* c_
                                     cuda::current_stream()));
 }
 
+// Decode-sized products: at most kGemvMaxRows rows of `a` against a `b` whose columns are
+// contiguous ([n, k] row-major, as a Linear layer's transposed weight view is) and the
+// same for every batch element. One GEMV kernel then replaces the cuBLASLt call; false if
+// the operands do not have that form.
+bool try_gemv(const Operand& a, const Operand& b, array& out, int64_t m, int64_t n, int64_t k) {
+  if (a.transposed || !b.transposed) return false;
+  const Shape& shape = out.shape();
+  const size_t batch_ndim = shape.size() - 2;
+  int64_t rows = m;
+  for (size_t d = 0; d < batch_ndim; ++d) rows *= shape[d];
+  if (rows > cuda::kGemvMaxRows) return false;
+  const Strides b_batch = matmul_batch_strides(b.source, batch_ndim);
+  for (size_t d = 0; d < batch_ndim; ++d) {
+    if (shape[d] > 1 && b_batch[d] != 0) return false;
+  }
+  // The batch flattens onto a's rows when it has one element, or when a is row-contiguous
+  // and holds every row itself (not one matrix broadcast over the batch).
+  if (rows != m && (!a.source.flags().row_contiguous ||
+                    static_cast<int64_t>(a.source.size()) != rows * k)) {
+    return false;
+  }
+  return cuda::launch_gemv(out.dtype(), a.source.raw_data(), a.leading, b.source.raw_data(),
+                           b.leading, out.raw_data(), static_cast<int>(rows), n, k);
+}
+
 }  // namespace
 
 void Matmul::eval_gpu(const std::vector<array>& inputs, array& out) {
@@ -243,6 +269,7 @@ void Matmul::eval_gpu(const std::vector<array>& inputs, array& out) {
   }
   const Operand a = operand_of(inputs[0]);
   const Operand b = operand_of(inputs[1]);
+  if (try_gemv(a, b, out, m, n, k)) return;
   GemmCall call{};
   call.type = dtype == float32 ? CUDA_R_32F : dtype == float16 ? CUDA_R_16F : CUDA_R_16BF;
   call.compute = dtype == float32 && cuda::allow_tf32() ? CUBLAS_COMPUTE_32F_FAST_TF32
