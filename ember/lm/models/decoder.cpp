@@ -50,32 +50,36 @@ class Attention final : public Mixer {
     EMBER_CHECK(kv != nullptr, ValueError, "[attention] needs a kv cache, got a ", cache.kind(),
                 " cache");
     const int batch = x.shape(0), length = x.shape(1), d = config_.head_dim;
+    // [B, L, heads * d] -> [B, heads, L, d]. For one token (decode) both orders are the
+    // same memory, so a reshape alone does it: one node instead of two.
+    auto split_heads = [&](const array& t, int heads) {
+      if (length == 1) return reshape(t, {batch, heads, 1, d});
+      return transpose(reshape(t, {batch, length, heads, d}), {0, 2, 1, 3});
+    };
     array q = q_proj_(x);
     std::optional<array> gate;
     if (config_.output_gate) {
       q = reshape(q, {batch, length, config_.heads, 2 * d});
       gate = reshape(slice(q, {0, 0, 0, d}, {batch, length, config_.heads, 2 * d}),
                      {batch, length, config_.heads * d});
-      q = slice(q, {0, 0, 0, 0}, {batch, length, config_.heads, d});
+      q = transpose(slice(q, {0, 0, 0, 0}, {batch, length, config_.heads, d}), {0, 2, 1, 3});
     } else {
-      q = reshape(q, {batch, length, config_.heads, d});
+      q = split_heads(q, config_.heads);
     }
-    array k = reshape(k_proj_(x), {batch, length, config_.kv_heads, d});
-    array v = reshape(v_proj_(x), {batch, length, config_.kv_heads, d});
-    if (q_norm_) {
+    array k = split_heads(k_proj_(x), config_.kv_heads);
+    array v = split_heads(v_proj_(x), config_.kv_heads);
+    if (q_norm_) {  // over the last axis, d, in either layout
       q = (*q_norm_)(q);
       k = (*k_norm_)(k);
     }
-    q = transpose(q, {0, 2, 1, 3});
-    k = transpose(k, {0, 2, 1, 3});
-    v = transpose(v, {0, 2, 1, 3});
     const int offset = kv->offset();
     q = config_.rope(q, offset);
     k = config_.rope(k, offset);
     auto [keys, values] = kv->update_and_fetch(k, v);
     array out = fast::scaled_dot_product_attention(q, keys, values, 1.0f / std::sqrt(float(d)),
                                                    length > 1 ? "causal" : "");
-    out = reshape(transpose(out, {0, 2, 1, 3}), {batch, length, config_.heads * d});
+    out = length == 1 ? reshape(out, {batch, 1, config_.heads * d})
+                      : reshape(transpose(out, {0, 2, 1, 3}), {batch, length, config_.heads * d});
     if (gate) out = out * sigmoid(*gate);
     return o_proj_(out);
   }
