@@ -54,7 +54,13 @@ class GatedDeltaNet final : public Mixer {
     // What the forward needs of A_log: the decay rate -exp(A_log), in float32.
     decay_rate_ = negative(exp(loader.take_float32(prefix + ".A_log", {c.value_heads})));
     dt_bias_ = loader.take_float32(prefix + ".dt_bias", {c.value_heads});
-    q_scale_ = array(1.0f / std::sqrt(float(c.key_dim)));
+    // fla's l2norm, x * rsqrt(sum(x^2) + 1e-6), is rms_norm(x, 1e-6 / Dk) / sqrt(Dk): the
+    // 1 / sqrt(Dk), and q's extra Dk^-1/2 scale, ride in the norm's weight, so each of q
+    // and k is one fused node.
+    const float dk = static_cast<float>(c.key_dim);
+    q_norm_weight_ = full({c.key_dim}, 1.0f / dk, float32);
+    k_norm_weight_ = full({c.key_dim}, 1.0f / std::sqrt(dk), float32);
+    l2_eps_ = 1e-6f / dk;
     norm_weight_ = loader.take(prefix + ".norm.weight", {c.value_dim});
     out_ = layers::load_linear(loader, prefix + ".out_proj", c.hidden, value_total);
   }
@@ -111,12 +117,8 @@ class GatedDeltaNet final : public Mixer {
     array v = heads(2 * key_total, conv_channels_, c_.value_heads, c_.value_dim);
 
     // l2-normalised q and k (eps 1e-6 inside the sqrt, as fla's l2norm), q scaled by Dk^-1/2.
-    auto l2norm = [&](const array& t) {
-      array t32 = astype(t, float32);
-      return t32 * rsqrt(sum(square(t32), -1, true) + l2_eps_);
-    };
-    q = l2norm(q) * q_scale_;
-    kk = l2norm(kk);
+    q = fast::rms_norm(astype(q, float32), q_norm_weight_, l2_eps_);
+    kk = fast::rms_norm(astype(kk, float32), k_norm_weight_, l2_eps_);
     array beta = sigmoid(reshape(b, {batch, length, c_.value_heads}));
     array g = decay_rate_ *
               layers::softplus(astype(reshape(a, {batch, length, c_.value_heads}), float32) + dt_bias_);
@@ -141,9 +143,11 @@ class GatedDeltaNet final : public Mixer {
   std::optional<layers::Linear> qkvz_, ba_, qkv_, z_, b_, a_;
   layers::Linear out_{array(0.0f), array(0.0f), std::nullopt};
   // Made once at load, so a forward step adds no nodes for them: the conv's taps ([C]
-  // each), -exp(A_log), and the scalars.
+  // each), -exp(A_log), and the l2 norms' weights.
   std::vector<array> conv_taps_;
-  array decay_rate_{0.0f}, dt_bias_{0.0f}, norm_weight_{0.0f}, q_scale_{0.0f}, l2_eps_{1e-6f};
+  array decay_rate_{0.0f}, dt_bias_{0.0f}, norm_weight_{0.0f};
+  array q_norm_weight_{0.0f}, k_norm_weight_{0.0f};  // see the constructor
+  float l2_eps_ = 0.0f;
   std::optional<array> conv_bias_;
 };
 
