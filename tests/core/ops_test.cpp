@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "ember/core/primitive.h"
 #include "ember/ember.h"
 
 namespace {
@@ -724,6 +725,29 @@ TEST(OpsMatmul, Complex64) {
     for (size_t i = 0; i < got.size(); ++i)
       EXPECT_LE(std::abs(got[i] - want[i]), 1e-5 * scale[i]) << tr << " " << i;
   }
+}
+
+// A rank-2 operand (a Linear layer's weight) enters the Matmul node as is for every batch
+// element: no Broadcast node per call (primitives/matmul.h), and the product is still right.
+TEST(OpsMatmul, RankTwoOperandIsNotBroadcastIntoANode) {
+  std::mt19937 g(43);
+  const Input x = rand_input(g, {2, 3, 4}, float32);
+  const Input w = transposed_input(g, {4, 5}, float32);
+  array out = matmul(x.arr, w.arr);
+  ASSERT_TRUE(out.has_primitive());
+  EXPECT_STREQ(out.primitive().name(), "Matmul");
+  EXPECT_EQ(out.inputs()[1].id(), w.arr.id());
+  EXPECT_EQ(out.inputs()[0].id(), x.arr.id());
+  Vec scale;
+  auto [shape, want] = ref_matmul(x.ref.shape, x.ref.v, w.ref.shape, w.ref.v, &scale);
+  expect_close(out, {shape, want}, rtol_of(float32), scale, "rank-3 @ rank-2");
+  // The other way round: a rank-2 left operand against a batch.
+  const Input b = rand_input(g, {3, 4, 2}, float32);
+  const Input a = rand_input(g, {5, 4}, float32);
+  array out2 = matmul(a.arr, b.arr);
+  EXPECT_EQ(out2.inputs()[0].id(), a.arr.id());
+  auto [shape2, want2] = ref_matmul(a.ref.shape, a.ref.v, b.ref.shape, b.ref.v, &scale);
+  expect_close(out2, {shape2, want2}, rtol_of(float32), scale, "rank-2 @ rank-3");
 }
 
 TEST(OpsMatmul, Errors) {
