@@ -105,17 +105,21 @@ void Storage::maybe_compact() {
       const int64_t itemsize = static_cast<int64_t>(size_of(out.dtype));
       const Span span = reachable_span(out.shape, out.strides);
       const int64_t low = span.low * itemsize;
-      const int64_t bytes = (span.high - span.low) * itemsize + itemsize;
+      // An empty view reaches no byte: it gets a storage of its own with nothing copied.
+      const bool empty = shape_size(out.shape) == 0;
+      const int64_t bytes = empty ? 0 : (span.high - span.low) * itemsize + itemsize;
       std::shared_ptr<Storage> compact;
       try {
-        compact = Storage::allocate(static_cast<size_t>(bytes), device_);
+        compact = Storage::allocate(static_cast<size_t>(std::max(bytes, itemsize)), device_);
       } catch (const Error&) {
         kept.push_back(ref);  // over the memory limit: keep sharing rather than fail here
         continue;
       }
-      allocator::allocator(device_).copy(compact->data(),
-                                         static_cast<char*>(data_) + out.offset + low,
-                                         static_cast<size_t>(bytes));
+      if (bytes > 0) {
+        allocator::allocator(device_).copy(compact->data(),
+                                           static_cast<char*>(data_) + out.offset + low,
+                                           static_cast<size_t>(bytes));
+      }
       compact->add_owner();
       replaced = std::exchange(out.storage, std::move(compact));
       moved_bytes = out.reach_bytes;

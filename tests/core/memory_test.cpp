@@ -80,6 +80,23 @@ TEST(ViewCompaction, CompactedViewsKeepTheirValues) {
   }
 }
 
+// An empty view reaches no byte of its storage: compaction gives it storage of its own and
+// copies nothing. It used to copy one element, which read past the end of an empty buffer
+// (ASan, replayed by the fuzz corpus entry fuzz/corpus/npy/empty_fortran_order.npy).
+TEST(ViewCompaction, EmptyViewsCompactWithoutReading) {
+  array x = big_matrix(0.0);
+  array none = slice(x, {5, 0}, {5, kCols});  // shape [0, kCols]
+  array none_t = transpose(slice(x, {0, 3}, {kRows, 3}));  // shape [0, kRows]
+  eval(none, none_t);
+  x = array(0.0f);
+  EXPECT_EQ(none.shape(), (Shape{0, kCols}));
+  EXPECT_EQ(none_t.shape(), (Shape{0, kRows}));
+  EXPECT_LT(none.storage()->size(), size_t{1} << 20);  // no longer the 64 MiB matrix
+  EXPECT_LT(none_t.storage()->size(), size_t{1} << 20);
+  EXPECT_EQ(sum(none).item<float>(), 0.0f);
+  EXPECT_EQ(concatenate({none, zeros({1, kCols})}, 0).shape(), (Shape{1, kCols}));
+}
+
 TEST(ViewCompaction, ContiguousOfASmallSliceOwnsOnlyItsBytes) {
   array x = big_matrix(0.0);
   array column = slice(x, {0, 7}, {kRows, 8});  // strided: one element per row

@@ -38,6 +38,10 @@ TEST(ChatTemplate, SyntaxErrorsGiveTheLine) {
   expect_template_error([] { ChatTemplate::parse("x\n{{ 'abc }}"); }, 2, "unterminated string");
   expect_template_error([] { ChatTemplate::parse("{% break %}"); }, 1, "outside of a loop");
   expect_template_error([] { ChatTemplate::parse("{% include 'x' %}"); }, 1, "not supported");
+  // Found by chat_template_fuzz: a slice inside a tuple subscript reached the interpreter
+  // with no object to slice.
+  expect_template_error([] { ChatTemplate::parse("\n{{ 'abc'[:2-1, x] }}"); }, 2, "tuple subscript");
+  expect_template_error([] { ChatTemplate::parse("{{ 'abc'[0, ::2] }}"); }, 1, "tuple subscript");
 }
 
 TEST(ChatTemplate, UnknownFilterAndTestFailAtParse) {

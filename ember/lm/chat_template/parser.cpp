@@ -593,6 +593,12 @@ class Parser {
     if (parts.size() == 1) {
       e->args.push_back(std::move(parts[0]));
     } else {
+      // x[a:b, c] (a slice inside a tuple key) has no meaning for Jinja's values.
+      for (const auto& part : parts) {
+        if (part->kind == ExprKind::Slice && !part->args[0]) {
+          fail(line, "a slice cannot be part of a tuple subscript");
+        }
+      }
       auto tuple = node(ExprKind::Tuple, line);
       tuple->args = std::move(parts);
       e->args.push_back(std::move(tuple));
