@@ -81,21 +81,18 @@ class LaunchProfile {
     static LaunchProfile* profile = std::getenv("EMBER_CUDA_PROFILE") ? new LaunchProfile : nullptr;
     return profile;
   }
-  void add(const char* name, double seconds) {
-    std::lock_guard lock(mutex_);
-    auto& entry = entries_[name];
-    entry.count += 1;
-    entry.seconds += seconds;
+  using Clock = std::chrono::steady_clock;
+  /// Now, when `profile` is on (a clock read per task otherwise costs for nothing).
+  static Clock::time_point now(const LaunchProfile* profile) {
+    return profile ? Clock::now() : Clock::time_point{};
   }
-  static double since(std::chrono::steady_clock::time_point start) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  static double since(Clock::time_point start) {
+    return std::chrono::duration<double>(Clock::now() - start).count();
   }
-  void add_phase(const char* name, double seconds) {
-    std::lock_guard lock(mutex_);
-    auto& entry = phases_[name];
-    entry.count += 1;
-    entry.seconds += seconds;
-  }
+  /// One task of primitive `name` took `seconds` on the launcher.
+  void add(const char* name, double seconds) { count(entries_, name, seconds); }
+  /// One pass through a named part of the per-task path took `seconds`.
+  void add_phase(const char* name, double seconds) { count(phases_, name, seconds); }
   void add_idle(double seconds) {
     std::lock_guard lock(mutex_);
     idle_seconds_ += seconds;
@@ -111,6 +108,12 @@ class LaunchProfile {
     uint64_t count = 0;
     double seconds = 0;
   };
+  void count(std::map<std::string, Entry>& table, const char* name, double seconds) {
+    std::lock_guard lock(mutex_);
+    auto& entry = table[name];
+    entry.count += 1;
+    entry.seconds += seconds;
+  }
   LaunchProfile() { std::atexit([] { get()->print(); }); }
   void print() {
     std::lock_guard lock(mutex_);
@@ -217,7 +220,7 @@ class GpuExecutor final : public detail::StreamExecutor {
   void finish_async(std::shared_ptr<detail::Node> node, detail::Submission submission,
                     std::exception_ptr failure) override {
     LaunchProfile* const profile = LaunchProfile::get();
-    const auto start = std::chrono::steady_clock::now();
+    const auto start = LaunchProfile::now(profile);
     Completion c;
     c.node = std::move(node);
     c.submission = std::move(submission);
@@ -281,17 +284,13 @@ class GpuExecutor final : public detail::StreamExecutor {
     }
     cuda::set_current_stream(stream_.get(), device_);
     LaunchProfile* const profile = LaunchProfile::get();
-    using Clock = std::chrono::steady_clock;
-    auto seconds_since = [](Clock::time_point t) {
-      return std::chrono::duration<double>(Clock::now() - t).count();
-    };
     for (uint64_t ticket = 1;; ++ticket) {
       detail::Task task;
       {
         std::unique_lock lock(mutex_);
-        const auto idle_start = Clock::now();
+        const auto idle_start = LaunchProfile::now(profile);
         has_work_.wait(lock, [&] { return !queue_.empty(); });
-        if (profile) profile->add_idle(seconds_since(idle_start));
+        if (profile) profile->add_idle(LaunchProfile::since(idle_start));
         task = std::move(queue_.front());
         queue_.pop_front();
         has_space_.notify_one();
@@ -302,17 +301,17 @@ class GpuExecutor final : public detail::StreamExecutor {
         });
       }
       has_pending_ = false;
-      const auto start = Clock::now();
+      const auto start = LaunchProfile::now(profile);
       task();          // never throws: run_node stores errors (G6)
       task = nullptr;  // the node and submission now live in the completion record
       Completion c = has_pending_ ? std::move(pending_) : Completion{};
       if (profile) {
         const auto* primitive = c.node ? c.node->primitive.get() : nullptr;
-        profile->add(primitive ? primitive->name() : "(no node)", seconds_since(start));
+        profile->add(primitive ? primitive->name() : "(no node)", LaunchProfile::since(start));
       }
       pending_ = Completion{};
       c.ticket = ticket;
-      const auto push_start = Clock::now();
+      const auto push_start = LaunchProfile::now(profile);
       {
         std::lock_guard lock(mutex_);
         in_flight_bytes_ += c.bytes;
@@ -320,7 +319,7 @@ class GpuExecutor final : public detail::StreamExecutor {
         completions_.push_back(std::move(c));
       }
       completion_cv_.notify_one();
-      if (profile) profile->add_phase("launcher: push completion", seconds_since(push_start));
+      if (profile) profile->add_phase("launcher: push completion", LaunchProfile::since(push_start));
     }
   }
 
@@ -336,15 +335,12 @@ class GpuExecutor final : public detail::StreamExecutor {
         completions_.pop_front();
       }
       in_flight_cv_.notify_one();
-      const auto start = std::chrono::steady_clock::now();
-      const double waiting = complete(c);
+      const auto start = LaunchProfile::now(profile);
+      const double waiting = complete(c, profile);
       const uint64_t ticket = c.ticket;
       const size_t bytes = c.bytes;
       c = Completion{};  // drop the submission: buffers go back to the pool only now (G1)
-      if (profile) {
-        const std::chrono::duration<double> busy = std::chrono::steady_clock::now() - start;
-        profile->add_completion(waiting, busy.count() - waiting);
-      }
+      if (profile) profile->add_completion(waiting, LaunchProfile::since(start) - waiting);
       {
         std::lock_guard lock(mutex_);
         retired_ = ticket;
@@ -356,15 +352,15 @@ class GpuExecutor final : public detail::StreamExecutor {
     }
   }
 
-  // Waits for the event, then publishes the node; returns the seconds spent waiting. Never
-  // throws.
-  double complete(Completion& c) noexcept {
+  // Waits for the event, then publishes the node; returns the seconds spent waiting when
+  // profiling, else 0. Never throws.
+  double complete(Completion& c, const LaunchProfile* profile) noexcept {
     if (!c.node) return 0.0;
     std::exception_ptr failure = c.failure;
-    const auto wait_start = std::chrono::steady_clock::now();
+    const auto wait_start = LaunchProfile::now(profile);
     const cudaError_t error = c.event ? cudaEventSynchronize(static_cast<CudaEvent&>(*c.event).get())
                                       : cudaStreamSynchronize(stream_.get());
-    const std::chrono::duration<double> waited = std::chrono::steady_clock::now() - wait_start;
+    const double waited = profile ? LaunchProfile::since(wait_start) : 0.0;
     if (error != cudaSuccess && !failure) {
       cudaGetLastError();
       const char* op = c.node->primitive ? c.node->primitive->name() : "kernel";
@@ -386,7 +382,7 @@ class GpuExecutor final : public detail::StreamExecutor {
     } catch (...) {
       // finish only drops references; nothing here may escape the worker.
     }
-    return waited.count();
+    return waited;
   }
 
   // After the event: the submission's own checks (a kernel's index fault), then the inputs.
