@@ -14,7 +14,7 @@ namespace ember::fast {
 
 namespace {
 
-// The dtypes the fused normalisation and rope kernels take (others use the reference).
+// The dtypes the fused kernels take (others use the reference compositions).
 bool has_kernel_dtype(Dtype dtype) {
   return dtype == float32 || dtype == float16 || dtype == bfloat16;
 }
@@ -112,12 +112,11 @@ array scaled_dot_product_attention(const array& queries, const array& keys, cons
   // Decode-shaped calls on the GPU run as one fused node (the CUDA kernel's limits).
   const Stream stream = to_stream(s);
   const Dtype dtype = queries.dtype();
-  const bool fused_dtype = dtype == float32 || dtype == float16 || dtype == bfloat16;
   const bool fused_head_dim = head_dim == 64 || head_dim == 80 || head_dim == 96 ||
                               head_dim == 128 || head_dim == 256;
   if (stream.device.type == Device::gpu && mask_mode != "array" && length >= 1 && length <= 8 &&
       kv_length >= 1 && batch >= 1 && fused_head_dim && values.shape(3) == head_dim &&
-      fused_dtype && keys.dtype() == dtype && values.dtype() == dtype) {
+      has_kernel_dtype(dtype) && keys.dtype() == dtype && values.dtype() == dtype) {
     return array(Shape(queries.shape()), dtype,
                  std::make_shared<ScaledDotProductAttention>(stream, scale, mask_mode == "causal"),
                  {queries, keys, values});

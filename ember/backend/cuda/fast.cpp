@@ -4,7 +4,6 @@
 #include "ember/backend/cuda/fast_launch.h"
 #include "ember/backend/cuda/kernels.h"
 #include "ember/core/errors.h"
-#include "ember/core/node.h"
 #include "ember/fast/primitives.h"
 
 namespace ember::fast {
@@ -98,13 +97,7 @@ std::pair<array, cuda::AttentionStrides> attention_rows(const array& a) {
            stride(x, 2) % vector == 0 && reinterpret_cast<uintptr_t>(x.raw_data()) % 16 == 0;
   };
   array rows = readable(a) ? a : cuda::contiguous_copy(a);
-  if (!readable(rows)) {  // row-contiguous at an odd offset of its storage
-    array copy(Shape(a.shape()), a.dtype(), nullptr, {});
-    cuda::allocate_output(copy);
-    cuda::copy_strided(a, copy.raw_data(), copy.dtype(), copy.strides());
-    copy.node()->status.store(detail::Status::available, std::memory_order_release);
-    rows = copy;
-  }
+  if (!readable(rows)) rows = cuda::fresh_copy(a);  // row-contiguous at an odd offset
   return {rows, {stride(rows, 0), stride(rows, 1), stride(rows, 2)}};
 }
 

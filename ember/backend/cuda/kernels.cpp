@@ -89,7 +89,10 @@ void copy_strided(const array& in, void* dst, Dtype dst_dtype, const Strides& ds
 }
 
 array contiguous_copy(const array& in) {
-  if (in.flags().row_contiguous) return in;
+  return in.flags().row_contiguous ? in : fresh_copy(in);
+}
+
+array fresh_copy(const array& in) {
   array copy(Shape(in.shape()), in.dtype(), nullptr, {});
   allocate_output(copy);
   copy_strided(in, copy.raw_data(), copy.dtype(), copy.strides());

@@ -37,5 +37,7 @@ Layout<N> collapse(const char* op, const Shape& shape, const std::array<Strides,
 void copy_strided(const array& in, void* dst, Dtype dst_dtype, const Strides& dst_strides);
 /// A row-contiguous device copy of `in` (itself if already row-contiguous).
 array contiguous_copy(const array& in);
+/// A row-contiguous device copy of `in` in a buffer of its own, at offset 0 (always copies).
+array fresh_copy(const array& in);
 
 }  // namespace ember::cuda
