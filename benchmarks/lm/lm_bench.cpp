@@ -27,7 +27,6 @@ double now_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-// Bytes read + written per second by a device copy of a 1 GiB (GPU) or 256 MiB (CPU) buffer.
 // Nodes of the graph behind `a` that are not evaluated yet: the kernels one eval runs.
 size_t count_unevaluated(const array& a) {
   std::unordered_set<const void*> seen;
@@ -41,6 +40,7 @@ size_t count_unevaluated(const array& a) {
   return seen.size();
 }
 
+// Bytes read + written per second by a device copy of a 1 GiB (GPU) or 256 MiB (CPU) buffer.
 double copy_bandwidth(const Device& device) {
   const int n = device.type == Device::gpu ? (1 << 28) : (1 << 26);
   array x = ones({n}, float32, device);

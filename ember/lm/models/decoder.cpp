@@ -174,10 +174,9 @@ void load_embeddings(layers::Loader& loader, const CommonConfig& config, bool ce
                      DecoderModel& model) {
   model.embed_tokens = loader.take("model.embed_tokens.weight", {config.vocab, config.hidden});
   model.final_norm = load_norm(loader, "model.norm.weight", config.hidden, config.eps, centred_norm);
-  if (!config.tie_embeddings || loader.contains("lm_head.weight")) {
-    model.lm_head = loader.take("lm_head.weight", {config.vocab, config.hidden});
-  }
-  model.head_t = transpose(model.lm_head ? *model.lm_head : model.embed_tokens);
+  const bool own_head = !config.tie_embeddings || loader.contains("lm_head.weight");
+  model.head_t = transpose(own_head ? loader.take("lm_head.weight", {config.vocab, config.hidden})
+                                    : model.embed_tokens);
 }
 
 }  // namespace ember::lm

@@ -65,8 +65,9 @@ class DecoderModel : public Model {
     weight_bytes_ = bytes;
   }
   array embed_tokens{0.0f};
-  std::optional<array> lm_head;  ///< absent when tied to embed_tokens
-  array head_t{0.0f};            ///< transpose(lm_head or embed_tokens), made once at load
+  /// [hidden, vocab]: the transposed view of lm_head, or of embed_tokens when the two are
+  /// tied, made once at load.
+  array head_t{0.0f};
   Norm final_norm{array(0.0f)};
   std::vector<Block> blocks;
 };

@@ -42,8 +42,7 @@ array Linear::operator()(const array& x) const {
 }
 
 Linear load_linear(Loader& loader, const std::string& prefix, int out, int in, bool bias) {
-  array weight = loader.take(prefix + ".weight", {out, in});
-  Linear l{weight, transpose(weight), std::nullopt};
+  Linear l{transpose(loader.take(prefix + ".weight", {out, in})), std::nullopt};
   if (bias) l.bias = loader.take(prefix + ".bias", {out});
   else l.bias = loader.take_optional(prefix + ".bias", {out});
   return l;

@@ -31,8 +31,9 @@ class Loader {
 };
 
 struct Linear {
-  array weight;    ///< [out, in]
-  array weight_t;  ///< [in, out]: a view of weight made once, so a forward adds no node for it
+  /// [in, out]: the transposed view of the checkpoint's [out, in] weight, made once at load
+  /// so that a forward adds no node for it (a view of all of its storage keeps it alive).
+  array weight_t;
   std::optional<array> bias;
   array operator()(const array& x) const;
 };

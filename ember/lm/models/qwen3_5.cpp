@@ -141,7 +141,7 @@ class GatedDeltaNet final : public Mixer {
   DeltaNetConfig c_;
   int conv_channels_ = 0;
   std::optional<layers::Linear> qkvz_, ba_, qkv_, z_, b_, a_;
-  layers::Linear out_{array(0.0f), array(0.0f), std::nullopt};
+  layers::Linear out_{array(0.0f), std::nullopt};
   // Made once at load, so a forward step adds no nodes for them: the conv's taps ([C]
   // each), -exp(A_log), and the l2 norms' weights.
   std::vector<array> conv_taps_;
