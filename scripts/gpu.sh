@@ -30,7 +30,7 @@ if [ "${1:-}" = "bundle" ]; then
   set -e
   build=${EMBER_CUDA_BUILD_DIR:-build/cuda}
   cmake --preset cuda -B "$build" -DEMBER_BUILD_BENCHMARKS=ON >/dev/null
-  targets=(ember gpu_ops_bench lm_bench)
+  targets=(ember gpu_ops_bench lm_bench launch_floor)
   for source in tests/cuda/*_test.cpp; do targets+=("cuda_$(basename "$source" .cpp)"); done
   cmake --build "$build" -j "${EMBER_BUILD_JOBS:-2}" --target "${targets[@]}"
   stage=$(mktemp -d)
@@ -38,7 +38,7 @@ if [ "${1:-}" = "bundle" ]; then
   cp -a "$build"/lib/libember.so* "$stage/lib/"
   cp "$build"/tests/cuda_* "$stage/tests/"
   mkdir -p "$stage/bin"
-  cp "$build"/benchmarks/gpu_ops_bench "$build"/bin/lm_bench "$stage/bin/"
+  cp "$build"/benchmarks/gpu_ops_bench "$build"/benchmarks/launch_floor "$build"/bin/lm_bench "$stage/bin/"
   # Runtime libraries of libember that the GPU image lacks (not CUDA's own: it has those).
   for lib in $(ldd "$build/lib/libember.so" | awk '/=> \//{print $3}' |
                grep -E 'libopenblas|liblapack|libblas|libgfortran|libquadmath|libpcre2|libutf8proc'); do
@@ -133,6 +133,12 @@ if [ "${EMBER_GPU_BENCH:-1}" = 1 ]; then
     record "bench ops vs torch" "ok (table above)"
   else
     record "bench ops vs torch" "FAILED"
+  fi
+  echo "=== CUDA runtime floor: host cost of a launch, an event, a graph replay"
+  if "${bin_dir:-build/cuda/benchmarks}/launch_floor" | tee /tmp/ember-launch-floor.log; then
+    record "bench launch floor" "ok (lines above)"
+  else
+    record "bench launch floor" "FAILED"
   fi
   echo "=== benchmarks/lm vs transformers"
   if timeout "${EMBER_LM_BENCH_TIMEOUT:-300}" python3 benchmarks/lm/lm_peer.py --lm-bench "$lm_bench" \

@@ -7,6 +7,7 @@
 //   lm_bench --model DIR [--prompt-tokens 2048] [--gen-tokens 128] [--device cpu|gpu]
 //            [--dtype bfloat16|float16|float32] [--runs 3]
 #include <chrono>
+#include <map>
 #include <cstdio>
 #include <random>
 #include <string>
@@ -15,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ember/core/primitive.h"
 #include "ember/ember.h"
 #include "ember/lm/engine/generate.h"
 #include "ember/lm/models/model.h"
@@ -27,17 +29,20 @@ double now_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-// Nodes of the graph behind `a` that are not evaluated yet: the kernels one eval runs.
-size_t count_unevaluated(const array& a) {
+// Nodes of the graph behind `a` that are not evaluated yet (the tasks one eval runs), by
+// primitive name.
+std::map<std::string, size_t> count_unevaluated(const array& a) {
+  std::map<std::string, size_t> kinds;
   std::unordered_set<const void*> seen;
   std::vector<array> stack{a};
   while (!stack.empty()) {
     array x = stack.back();
     stack.pop_back();
     if (x.is_available() || !x.has_primitive() || !seen.insert(x.node().get()).second) continue;
+    kinds[x.primitive().name()] += 1;
     for (const auto& input : x.inputs()) stack.push_back(input);
   }
-  return seen.size();
+  return kinds;
 }
 
 // Bytes read + written per second by a device copy of a 1 GiB (GPU) or 256 MiB (CPU) buffer.
@@ -97,7 +102,7 @@ int main(int argc, char** argv) {
   }
   double best_prefill = 1e30, best_decode = 1e30;
   double build_seconds = 0, submit_seconds = 0;  // of the best decode run
-  size_t step_nodes = 0;
+  std::map<std::string, size_t> step_kinds;
   for (int r = 0; r < runs; ++r) {
     auto caches = model->make_caches();
     const double start = now_seconds();
@@ -115,7 +120,7 @@ int main(int argc, char** argv) {
       const double t0 = now_seconds();
       array step_logits = model->forward(reshape(y, {1, 1}), caches);
       array following = astype(argmax(reshape(step_logits, {model->vocab_size()}), 0), int32);
-      if (n == 0) step_nodes = count_unevaluated(following);
+      if (n == 0) step_kinds = count_unevaluated(following);
       const double t1 = now_seconds();
       async_eval(following);
       submit += now_seconds() - t1;
@@ -134,6 +139,8 @@ int main(int argc, char** argv) {
   const double bandwidth = copy_bandwidth(device);
   const double weight_bytes = static_cast<double>(model->weight_bytes());
   const double decode_tps = gen_tokens / best_decode;
+  size_t step_nodes = 0;
+  for (const auto& [name, count] : step_kinds) step_nodes += count;
   nlohmann::ordered_json out = {
       {"model", model_dir},
       {"model_type", model->model_type()},
@@ -152,6 +159,7 @@ int main(int argc, char** argv) {
       {"decode_build_ms", 1e3 * build_seconds / gen_tokens},
       {"decode_submit_ms", 1e3 * submit_seconds / gen_tokens},
       {"decode_step_nodes", step_nodes},
+      {"decode_step_node_kinds", step_kinds},
       {"peak_memory_gb", static_cast<double>(get_peak_memory()) / 1e9}};
   std::printf("%s\n", out.dump().c_str());
   return 0;

@@ -7,6 +7,7 @@
 
 #include "ember/core/errors.h"
 #include "ember/core/ops.h"
+#include "ember/core/primitives/elementwise.h"
 #include "ember/fast/primitives.h"
 #include "ember/fast/reference.h"
 
@@ -23,6 +24,17 @@ bool has_kernel_dtype(Dtype dtype) {
 bool is_vector_of(const array& a, int size) { return a.ndim() == 1 && a.shape(0) == size; }
 
 }  // namespace
+
+array swiglu(const array& gate, const array& up, StreamOrDevice s) {
+  const Dtype dtype = promote_types(gate.dtype(), up.dtype());
+  EMBER_CHECK(is_inexact(dtype) && !is_complex(dtype), TypeError,
+              "[swiglu] needs real floating inputs, got ", gate.dtype(), " and ", up.dtype());
+  const Stream stream = to_stream(s);
+  const Shape shape = broadcast_shapes(gate.shape(), up.shape(), "swiglu");
+  array a = broadcast_to(astype(gate, dtype, stream), shape, stream);
+  array b = broadcast_to(astype(up, dtype, stream), shape, stream);
+  return array(Shape(shape), dtype, std::make_shared<SwiGlu>(stream), {std::move(a), std::move(b)});
+}
 
 array rms_norm(const array& x, const std::optional<array>& weight, float eps, StreamOrDevice s) {
   EMBER_CHECK(x.ndim() >= 1, ValueError, "[rms_norm] input must have at least one dimension");

@@ -47,6 +47,11 @@ array scaled_dot_product_attention(const array& queries, const array& keys, cons
                                    const std::optional<array>& mask_arr = std::nullopt,
                                    StreamOrDevice s = {});
 
+/// silu(gate) * up, the gate of a SwiGLU feed-forward (Shazeer, "GLU Variants Improve
+/// Transformer", 2020), as one elementwise node computed in float32 and rounded once
+/// (an ember extension: MLX composes it). Inputs broadcast; real floating dtypes only.
+array swiglu(const array& gate, const array& up, StreamOrDevice s = {});
+
 /// The gated delta rule (Yang et al., "Gated Delta Networks", 2024) over a sequence, as a
 /// recurrence with a float32 state per head: for each step t and value head h,
 ///   S = S * exp(g[t]);  S += k[t] (beta[t] * (v[t] - S^T k[t]))^T;  y[t] = S^T q[t].

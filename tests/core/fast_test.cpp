@@ -315,6 +315,49 @@ TEST(FastRope, Errors) {
                            "[rope]");
 }
 
+// silu(g) * u from the inputs' values in float64, rounded once to `dtype`.
+array swiglu_formula(const array& gate, const array& up, Dtype dtype) {
+  const Shape shape = broadcast_shapes(gate.shape(), up.shape());
+  const auto g = values(broadcast_to(gate, shape)), u = values(broadcast_to(up, shape));
+  std::vector<double> want(g.size());
+  for (size_t i = 0; i < g.size(); ++i) want[i] = g[i] / (1.0 + std::exp(-g[i])) * u[i];
+  return astype(array(want.begin(), shape, float64), dtype);
+}
+
+TEST(FastSwiGlu, MatchesTheFormulaRoundedOnce) {
+  unsigned seed = 40;
+  for (Dtype dtype : kDtypes) {
+    for (const Shape& shape : kNormShapes) {
+      const std::string what = std::string(dtype_name(dtype)) + " " + shape_to_string(shape);
+      // Gates far into both tails, where sigmoid saturates or underflows.
+      array gate = random_array(shape, dtype, seed++, -30.0f, 30.0f);
+      array up = random_array(shape, dtype, seed++);
+      array y = fast::swiglu(gate, up);
+      expect_fused(y, "SwiGlu");
+      expect_matches(y, swiglu_formula(gate, up, dtype), what);
+    }
+  }
+}
+
+TEST(FastSwiGlu, BroadcastsStridedAndMixedInputs) {
+  array base = random_array({24, 40}, bfloat16, 50, -6.0f, 6.0f);
+  array gate = slice(base, {0, 3}, {24, 23});                  // a column slice
+  array up = random_array({20}, float32, 51);                  // broadcast along rows
+  array y = fast::swiglu(gate, up);
+  EXPECT_EQ(y.dtype(), float32);  // bfloat16 with float32 promotes
+  expect_matches(y, swiglu_formula(gate, up, float32), "strided bf16 gate, broadcast f32 up");
+  array t = transpose(random_array({8, 6}, float16, 52, -6.0f, 6.0f));
+  expect_matches(fast::swiglu(t, t), swiglu_formula(t, t, float16), "transposed");
+}
+
+TEST(FastSwiGlu, Errors) {
+  array ints = astype(random_array({4}, float32, 60, 0.0f, 9.0f), int32);
+  expect_error<TypeError>([&] { fast::swiglu(ints, ints); }, "[swiglu]");
+  expect_error<ValueError>(
+      [&] { fast::swiglu(random_array({3}, float32, 61), random_array({4}, float32, 62)); },
+      "swiglu");
+}
+
 TEST(FastPrimitives, EquivalenceComparesParameters) {
   const Stream s = default_stream(Device(Device::cpu));
   EXPECT_TRUE(fast::RMSNorm(s, 1e-5f).is_equivalent(fast::RMSNorm(s, 1e-5f)));

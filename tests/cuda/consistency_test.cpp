@@ -4,6 +4,7 @@
 // dtype-aware tolerances. One table row per op.
 #include <functional>
 
+#include "ember/fast/fast.h"
 #include "tests/cuda/cuda_test_util.h"
 
 using namespace ember;
@@ -71,6 +72,9 @@ std::vector<BinaryRow> binary_rows() {
        false, true},
       {"logaddexp",
        [](const array& a, const array& b, StreamOrDevice s) { return logaddexp(a, b, s); }, true},
+      {"swiglu",
+       [](const array& a, const array& b, StreamOrDevice s) { return fast::swiglu(a, b, s); },
+       true},
       {"less", [](const array& a, const array& b, StreamOrDevice s) { return less(a, b, s); }},
       {"equal", [](const array& a, const array& b, StreamOrDevice s) { return equal(a, b, s); }},
       {"not_equal",

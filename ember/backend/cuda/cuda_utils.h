@@ -51,6 +51,11 @@ class CudaStream {
   cudaStream_t stream_ = nullptr;
 };
 
+/// EMBER_CUDA_PROFILE: whether GPU tasks' host paths are being timed, and the time one pass
+/// through a named part of one took (the executor prints the totals at exit).
+bool profiling();
+void profile_phase(const char* name, double seconds);
+
 /// Whether the user allows TF32 tensor cores for float32 matmul (EMBER_CUDA_TF32).
 bool allow_tf32();
 

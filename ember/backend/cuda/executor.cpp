@@ -221,6 +221,7 @@ class GpuExecutor final : public detail::StreamExecutor {
                     std::exception_ptr failure) override {
     LaunchProfile* const profile = LaunchProfile::get();
     const auto start = LaunchProfile::now(profile);
+    if (profile) profile->add_phase("task until finish_async", LaunchProfile::since(task_start_));
     Completion c;
     c.node = std::move(node);
     c.submission = std::move(submission);
@@ -291,6 +292,7 @@ class GpuExecutor final : public detail::StreamExecutor {
         const auto idle_start = LaunchProfile::now(profile);
         has_work_.wait(lock, [&] { return !queue_.empty(); });
         if (profile) profile->add_idle(LaunchProfile::since(idle_start));
+        const auto take_start = LaunchProfile::now(profile);
         task = std::move(queue_.front());
         queue_.pop_front();
         has_space_.notify_one();
@@ -299,9 +301,11 @@ class GpuExecutor final : public detail::StreamExecutor {
           return completions_.size() < kMaxInFlight &&
                  (in_flight_bytes_ < kMaxInFlightBytes || in_flight_tasks_ == 0);
         });
+        if (profile) profile->add_phase("launcher: take task", LaunchProfile::since(take_start));
       }
       has_pending_ = false;
       const auto start = LaunchProfile::now(profile);
+      task_start_ = start;
       task();          // never throws: run_node stores errors (G6)
       task = nullptr;  // the node and submission now live in the completion record
       Completion c = has_pending_ ? std::move(pending_) : Completion{};
@@ -429,6 +433,7 @@ class GpuExecutor final : public detail::StreamExecutor {
   // Launcher-thread only: the record finish_async leaves for the running task.
   Completion pending_;
   bool has_pending_ = false;
+  LaunchProfile::Clock::time_point task_start_;  // when profiling
 
   EventPool event_pool_;
 };
@@ -441,3 +446,10 @@ std::unique_ptr<detail::StreamExecutor> make_gpu_executor(const Stream& stream) 
 }
 
 }  // namespace ember::backend
+
+namespace ember::cuda {
+bool profiling() { return backend::LaunchProfile::get() != nullptr; }
+void profile_phase(const char* name, double seconds) {
+  if (auto* profile = backend::LaunchProfile::get()) profile->add_phase(name, seconds);
+}
+}  // namespace ember::cuda

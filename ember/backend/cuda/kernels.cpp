@@ -1,5 +1,7 @@
 #include "ember/backend/cuda/kernels.h"
 
+#include <chrono>
+
 #include "ember/backend/cuda/cuda_utils.h"
 #include "ember/core/executor.h"
 #include "ember/core/node.h"
@@ -9,8 +11,14 @@ namespace ember::cuda {
 Device task_device() { return Device(Device::gpu, current_device()); }
 
 detail::StoragePtr allocate(size_t bytes) {
+  const bool timed = profiling();
+  const auto start = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
   auto storage = detail::Storage::allocate(bytes, task_device());
   detail::keep_until_complete(storage);
+  if (timed) {
+    profile_phase("allocate",
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
   return storage;
 }
 

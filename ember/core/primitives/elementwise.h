@@ -105,6 +105,7 @@ using Remainder = Binary<functors::Remainder>;
 using Power = Binary<functors::Power>;
 using ArcTan2 = Binary<functors::ArcTan2>;
 using LogAddExp = Binary<functors::LogAddExp>;
+using SwiGlu = Binary<functors::SwiGlu>;  // fast::swiglu
 using LogicalAnd = Binary<functors::LogicalAnd>;
 using LogicalOr = Binary<functors::LogicalOr>;
 using BitwiseAnd = Binary<functors::BitwiseAnd>;
@@ -210,6 +211,7 @@ class AsType : public UnaryPrimitive {
   X(Power) \
   X(ArcTan2) \
   X(LogAddExp) \
+  X(SwiGlu) \
   X(LogicalAnd) \
   X(LogicalOr) \
   X(BitwiseAnd) \

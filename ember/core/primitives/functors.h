@@ -276,6 +276,21 @@ struct ArcTan2 {
   }
 };
 
+/// silu(a) * b = a * sigmoid(a) * b, rounded once: the gate of a SwiGLU feed-forward
+/// (fast::swiglu).
+struct SwiGlu {
+  static constexpr const char* name = "SwiGlu";
+  template <class T>
+    requires RealFloat<T>
+  EMBER_HOST_DEVICE T operator()(T a, T b) const {
+    using C = compute_t<T>;
+    const C x = static_cast<C>(a);
+    const C e = std::exp(-std::abs(x));
+    const C sigmoid = x >= C(0) ? C(1) / (C(1) + e) : e / (C(1) + e);
+    return static_cast<T>(x * sigmoid * static_cast<C>(b));
+  }
+};
+
 /// log(exp(a) + exp(b)) without overflow: max + log1p(exp(min - max)).
 struct LogAddExp {
   static constexpr const char* name = "LogAddExp";

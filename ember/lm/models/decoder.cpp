@@ -28,13 +28,11 @@ class Attention final : public Mixer {
  public:
   Attention(layers::Loader& loader, const std::string& prefix, const AttentionConfig& config)
       : config_(config),
-        q_proj_(layers::load_linear(loader, prefix + ".q_proj",
-                                    config.heads * config.head_dim * (config.output_gate ? 2 : 1),
-                                    config.hidden)),
-        k_proj_(layers::load_linear(loader, prefix + ".k_proj", config.kv_heads * config.head_dim,
-                                    config.hidden)),
-        v_proj_(layers::load_linear(loader, prefix + ".v_proj", config.kv_heads * config.head_dim,
-                                    config.hidden)),
+        q_features_(config.heads * config.head_dim * (config.output_gate ? 2 : 1)),
+        kv_features_(config.kv_heads * config.head_dim),
+        qkv_proj_(layers::load_fused_linear(
+            loader, {prefix + ".q_proj", prefix + ".k_proj", prefix + ".v_proj"},
+            {q_features_, kv_features_, kv_features_}, config.hidden)),
         o_proj_(layers::load_linear(loader, prefix + ".o_proj", config.hidden,
                                     config.heads * config.head_dim)) {
     if (config.qk_norm) {
@@ -50,24 +48,29 @@ class Attention final : public Mixer {
     EMBER_CHECK(kv != nullptr, ValueError, "[attention] needs a kv cache, got a ", cache.kind(),
                 " cache");
     const int batch = x.shape(0), length = x.shape(1), d = config_.head_dim;
-    // [B, L, heads * d] -> [B, heads, L, d]. For one token (decode) both orders are the
-    // same memory, so a reshape alone does it: one node instead of two.
-    auto split_heads = [&](const array& t, int heads) {
-      if (length == 1) return reshape(t, {batch, heads, 1, d});
-      return transpose(reshape(t, {batch, length, heads, d}), {0, 2, 1, 3});
+    array qkv = qkv_proj_(x);
+    // [B, L, (Hq + 2 Hkv) d] is [B, L, Hq + 2 Hkv, d] (with an output gate, each query
+    // head is followed by its gate head: 2 Hq + 2 Hkv), so q, k, v and the gate are slices
+    // of heads: views. For one token (decode) [B, heads, 1, d] is the same memory: no
+    // transposes.
+    const int heads = config_.heads, kv_heads = config_.kv_heads;
+    const int q_rows = config_.output_gate ? 2 * heads : heads, rows = q_rows + 2 * kv_heads;
+    const int axis = length == 1 ? 1 : 2;
+    array all = length == 1 ? reshape(qkv, {batch, rows, 1, d})
+                            : reshape(qkv, {batch, length, rows, d});
+    auto heads_slice = [&](int start, int stop, int stride) {
+      Shape begin(4, 0), end = all.shape(), strides(4, 1);
+      begin[axis] = start;
+      end[axis] = stop;
+      strides[axis] = stride;
+      array part = slice(all, begin, end, strides);
+      return length == 1 ? part : transpose(part, {0, 2, 1, 3});
     };
-    array q = q_proj_(x);
-    std::optional<array> gate;
-    if (config_.output_gate) {
-      q = reshape(q, {batch, length, config_.heads, 2 * d});
-      gate = reshape(slice(q, {0, 0, 0, d}, {batch, length, config_.heads, 2 * d}),
-                     {batch, length, config_.heads * d});
-      q = transpose(slice(q, {0, 0, 0, 0}, {batch, length, config_.heads, d}), {0, 2, 1, 3});
-    } else {
-      q = split_heads(q, config_.heads);
-    }
-    array k = split_heads(k_proj_(x), config_.kv_heads);
-    array v = split_heads(v_proj_(x), config_.kv_heads);
+    array q = heads_slice(0, q_rows, config_.output_gate ? 2 : 1);
+    array k = heads_slice(q_rows, q_rows + kv_heads, 1);
+    array v = heads_slice(q_rows + kv_heads, rows, 1);
+    std::optional<array> gate;  // [B, Hq, L, d] like q
+    if (config_.output_gate) gate = heads_slice(1, q_rows, 2);
     if (q_norm_) {  // over the last axis, d, in either layout
       q = (*q_norm_)(q);
       k = (*k_norm_)(k);
@@ -78,9 +81,9 @@ class Attention final : public Mixer {
     auto [keys, values] = kv->update_and_fetch(k, v);
     array out = fast::scaled_dot_product_attention(q, keys, values, 1.0f / std::sqrt(float(d)),
                                                    length > 1 ? "causal" : "");
-    out = length == 1 ? reshape(out, {batch, 1, config_.heads * d})
-                      : reshape(transpose(out, {0, 2, 1, 3}), {batch, length, config_.heads * d});
-    if (gate) out = out * sigmoid(*gate);
+    if (gate) out = out * sigmoid(*gate);  // both [B, Hq, L, d]
+    out = length == 1 ? reshape(out, {batch, 1, heads * d})
+                      : reshape(transpose(out, {0, 2, 1, 3}), {batch, length, heads * d});
     return o_proj_(out);
   }
 
@@ -88,7 +91,8 @@ class Attention final : public Mixer {
 
  private:
   AttentionConfig config_;
-  layers::Linear q_proj_, k_proj_, v_proj_, o_proj_;
+  int q_features_, kv_features_;  // of the fused projection's output: [q | k | v]
+  layers::Linear qkv_proj_, o_proj_;
   std::optional<Norm> q_norm_, k_norm_;
 };
 

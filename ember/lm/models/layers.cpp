@@ -31,6 +31,15 @@ array Loader::take_float32(const std::string& name, const Shape& shape) {
   return on_default_device(a, float32);
 }
 
+array Loader::take_concatenated(const std::vector<std::pair<std::string, Shape>>& parts) {
+  std::vector<array> host;
+  for (const auto& [name, shape] : parts) {
+    host.push_back(store_.take(name, shape));
+    bytes_ += host.back().nbytes();
+  }
+  return on_default_device(concatenate(std::move(host), 0, Device(Device::cpu)), dtype_);
+}
+
 std::optional<array> Loader::take_optional(const std::string& name, const Shape& shape) {
   if (!store_.contains(name)) return std::nullopt;
   return take(name, shape);
@@ -48,18 +57,41 @@ Linear load_linear(Loader& loader, const std::string& prefix, int out, int in, b
   return l;
 }
 
+Linear load_fused_linear(Loader& loader, const std::vector<std::string>& prefixes,
+                         const std::vector<int>& outs, int in) {
+  std::vector<std::pair<std::string, Shape>> parts;
+  bool any_bias = false;
+  for (size_t i = 0; i < prefixes.size(); ++i) {
+    parts.push_back({prefixes[i] + ".weight", {outs[i], in}});
+    any_bias = any_bias || loader.contains(prefixes[i] + ".bias");
+  }
+  Linear l{transpose(loader.take_concatenated(parts)), std::nullopt};
+  if (any_bias) {
+    std::vector<array> biases;
+    for (size_t i = 0; i < prefixes.size(); ++i) {
+      auto bias = loader.take_optional(prefixes[i] + ".bias", {outs[i]});
+      biases.push_back(bias ? *bias : zeros({outs[i]}, loader.dtype()));
+    }
+    l.bias = concatenate(std::move(biases), 0);
+  }
+  return l;
+}
+
 array silu(const array& x) { return x * sigmoid(x); }
 
 array softplus(const array& x) {
   return where(greater(x, array(20.0f, x.dtype())), x, log1p(exp(x)));
 }
 
-array Mlp::operator()(const array& x) const { return down(silu(gate(x)) * up(x)); }
+array Mlp::operator()(const array& x) const {
+  const auto halves = split(gate_up(x), Shape{intermediate}, -1);
+  return down(fast::swiglu(halves[0], halves[1]));
+}
 
 Mlp load_mlp(Loader& loader, const std::string& prefix, int hidden, int intermediate) {
-  return {load_linear(loader, prefix + ".gate_proj", intermediate, hidden),
-          load_linear(loader, prefix + ".up_proj", intermediate, hidden),
-          load_linear(loader, prefix + ".down_proj", hidden, intermediate)};
+  return {load_fused_linear(loader, {prefix + ".gate_proj", prefix + ".up_proj"},
+                            {intermediate, intermediate}, hidden),
+          load_linear(loader, prefix + ".down_proj", hidden, intermediate), intermediate};
 }
 
 array SparseMoe::operator()(const array& x) const {
@@ -77,7 +109,7 @@ array SparseMoe::operator()(const array& x) const {
   array xs = expand_dims(tokens, {-2, -3});                                // [N, 1, 1, H]
   array g = gather_mm(xs, gate_t, std::nullopt, chosen);                   // [N, k, 1, I]
   array u = gather_mm(xs, up_t, std::nullopt, chosen);
-  array h = silu(g) * u;
+  array h = fast::swiglu(g, u);
   array y = squeeze(gather_mm(h, down_t, std::nullopt, chosen), -2);      // [N, k, H]
   array out = sum(y * expand_dims(astype(weights, y.dtype()), -1), -2);   // [N, H]
   if (shared) {

@@ -20,6 +20,9 @@ class Loader {
   array take(const std::string& name, const Shape& shape = {});
   array take_float32(const std::string& name, const Shape& shape = {});
   std::optional<array> take_optional(const std::string& name, const Shape& shape = {});
+  /// The tensors `parts` (name, shape [rows_i, cols]) as one [sum of rows_i, cols] tensor,
+  /// joined on the host, so that the device holds only the result.
+  array take_concatenated(const std::vector<std::pair<std::string, Shape>>& parts);
   bool contains(const std::string& name) const { return store_.contains(name); }
   Dtype dtype() const { return dtype_; }
   size_t bytes() const { return bytes_; }
@@ -38,14 +41,21 @@ struct Linear {
   array operator()(const array& x) const;
 };
 Linear load_linear(Loader& loader, const std::string& prefix, int out, int in, bool bias = false);
+/// Projections of the same input (`prefixes`, with `outs` features each) as one Linear whose
+/// output holds theirs side by side, in order: one matmul instead of several (llama.cpp and
+/// vLLM fuse Q/K/V and gate/up the same way). A missing bias reads as zeros.
+Linear load_fused_linear(Loader& loader, const std::vector<std::string>& prefixes,
+                         const std::vector<int>& outs, int in);
 
 array silu(const array& x);
 /// log(1 + exp(x)), linear above 20 as torch's softplus.
 array softplus(const array& x);
 
 /// down(silu(gate(x)) * up(x)).
+/// down(silu(gate(x)) * up(x)), with gate and up as one projection.
 struct Mlp {
-  Linear gate, up, down;
+  Linear gate_up, down;
+  int intermediate;
   array operator()(const array& x) const;
 };
 Mlp load_mlp(Loader& loader, const std::string& prefix, int hidden, int intermediate);
