@@ -81,8 +81,22 @@ Node::~Node() {
   t_drain = nullptr;
 }
 
+namespace {
+thread_local void (*t_before_block)(void*) = nullptr;
+thread_local void* t_before_block_context = nullptr;
+void before_block() {
+  if (t_before_block) t_before_block(t_before_block_context);
+}
+}  // namespace
+
+void Node::set_before_block_hook(void (*hook)(void*), void* context) {
+  t_before_block = hook;
+  t_before_block_context = context;
+}
+
 void Node::wait() const {
   Status s = load_status();
+  if (s != Status::available && s != Status::failed) before_block();
   while (s != Status::available && s != Status::failed) {
     status.wait(s, std::memory_order_acquire);
     s = load_status();
@@ -91,6 +105,7 @@ void Node::wait() const {
 
 void Node::wait_enqueued() const {
   Status s = load_status();
+  if (s < Status::enqueued) before_block();
   while (s < Status::enqueued) {
     status.wait(s, std::memory_order_acquire);
     s = load_status();

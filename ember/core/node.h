@@ -75,6 +75,9 @@ struct Node {
   void wait() const;
   /// Blocks until the node is at least enqueued (its device work is ordered on its stream).
   void wait_enqueued() const;
+  /// A hook this thread runs before wait or wait_enqueued blocks: a GPU stream's launcher
+  /// hands over the completions it batches, one of which the awaited node may need.
+  static void set_before_block_hook(void (*hook)(void*), void* context);
   /// Publishes the result: drops inputs and primitive, sets the status, wakes waiters.
   void finish(std::exception_ptr failure);
 

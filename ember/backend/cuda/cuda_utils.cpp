@@ -10,6 +10,7 @@ namespace ember::cuda {
 namespace {
 thread_local cudaStream_t t_stream = nullptr;
 thread_local int t_device = -1;
+thread_local uint64_t t_stream_uses = 0;
 }  // namespace
 
 void throw_cuda_error(cudaError_t error, const char* call, const char* file, int line) {
@@ -23,8 +24,10 @@ void throw_cuda_error(cudaError_t error, const char* call, const char* file, int
 
 cudaStream_t current_stream() {
   EMBER_INTERNAL_ASSERT(t_device >= 0, "a CUDA kernel launched outside a GPU stream's task");
+  ++t_stream_uses;
   return t_stream;
 }
+uint64_t current_stream_uses() { return t_stream_uses; }
 int current_device() {
   EMBER_INTERNAL_ASSERT(t_device >= 0, "a CUDA kernel launched outside a GPU stream's task");
   return t_device;

@@ -9,6 +9,7 @@
 
 #include <cuda_runtime.h>
 
+#include <cstdint>
 #include <utility>
 
 namespace ember::cuda {
@@ -24,7 +25,11 @@ namespace ember::cuda {
   } while (0)
 
 /// The CUDA stream of the GPU task running on this thread; an internal error elsewhere.
+/// Everything a task enqueues goes through it (so a task that never asked for it
+/// enqueued nothing: see current_stream_uses).
 cudaStream_t current_stream();
+/// How many times this thread has asked for current_stream().
+uint64_t current_stream_uses();
 /// The device index of that stream.
 int current_device();
 /// Set by a GPU executor's launcher thread for its lifetime.

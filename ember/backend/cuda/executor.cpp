@@ -33,6 +33,10 @@ constexpr size_t kMaxInFlight = 1024;  // launched tasks whose completion is pen
 // otherwise hold every intermediate of the window at once: peak memory several times the
 // working set. One task may always be in flight, whatever its size.
 constexpr size_t kMaxInFlightBytes = size_t{2} << 30;
+// Completions the launcher gathers before handing them to the completion worker in one go
+// (one lock and one wake-up instead of one per task). It hands them over sooner when it
+// runs out of tasks or is about to block (Node::set_before_block_hook).
+constexpr size_t kCompletionBatch = 16;
 
 // cudaEvent_t handles are reused: one is recorded per task, so creating each anew would
 // cost a driver call per op. The completion worker waits by spinning (the CUDA default), a
@@ -213,6 +217,7 @@ class GpuExecutor final : public detail::StreamExecutor {
       event = input.event;
     }
     if (!event) return;  // already complete
+    waited_on_event_ = true;
     EMBER_CUDA_CHECK(
         cudaStreamWaitEvent(stream_.get(), static_cast<CudaEvent&>(*event).get(), 0));
   }
@@ -226,11 +231,17 @@ class GpuExecutor final : public detail::StreamExecutor {
     c.node = std::move(node);
     c.submission = std::move(submission);
     c.failure = failure;
+    // A task that enqueued nothing (a view) is complete when everything before it on the
+    // stream is: it shares the last event instead of recording one.
+    const bool enqueued_work =
+        waited_on_event_ || cuda::current_stream_uses() != stream_uses_at_start_;
     try {
-      c.event = record_event();
+      if (enqueued_work || !last_event_) last_event_ = record_event();
+      c.event = last_event_;
       if (profile) profile->add_phase("finish_async: record event", LaunchProfile::since(start));
     } catch (...) {
       // No event: the completion worker synchronises the whole stream instead.
+      last_event_ = nullptr;
       if (!c.failure) c.failure = std::current_exception();
     }
     {
@@ -284,26 +295,31 @@ class GpuExecutor final : public detail::StreamExecutor {
       record_error(std::current_exception());
     }
     cuda::set_current_stream(stream_.get(), device_);
+    detail::Node::set_before_block_hook(
+        [](void* self) { static_cast<GpuExecutor*>(self)->hand_over_completions(); }, this);
     LaunchProfile* const profile = LaunchProfile::get();
+    std::deque<detail::Task> tasks;  // taken from queue_ in one go
     for (uint64_t ticket = 1;; ++ticket) {
-      detail::Task task;
-      {
+      if (tasks.empty()) {
+        hand_over_completions();  // before sleeping: what was launched can be finished
         std::unique_lock lock(mutex_);
         const auto idle_start = LaunchProfile::now(profile);
         has_work_.wait(lock, [&] { return !queue_.empty(); });
         if (profile) profile->add_idle(LaunchProfile::since(idle_start));
-        const auto take_start = LaunchProfile::now(profile);
-        task = std::move(queue_.front());
-        queue_.pop_front();
-        has_space_.notify_one();
-        // Bound the work in flight (and the memory it holds).
-        in_flight_cv_.wait(lock, [&] {
-          return completions_.size() < kMaxInFlight &&
-                 (in_flight_bytes_ < kMaxInFlightBytes || in_flight_tasks_ == 0);
-        });
-        if (profile) profile->add_phase("launcher: take task", LaunchProfile::since(take_start));
+        tasks.swap(queue_);
+        has_space_.notify_all();
       }
+      // Bound the work in flight (and the memory it holds), counting what is gathered.
+      if (!room_in_flight()) {
+        hand_over_completions();
+        std::unique_lock lock(mutex_);
+        in_flight_cv_.wait(lock, [&] { return room_in_flight(); });
+      }
+      detail::Task task = std::move(tasks.front());
+      tasks.pop_front();
       has_pending_ = false;
+      waited_on_event_ = false;
+      stream_uses_at_start_ = cuda::current_stream_uses();
       const auto start = LaunchProfile::now(profile);
       task_start_ = start;
       task();          // never throws: run_node stores errors (G6)
@@ -315,44 +331,65 @@ class GpuExecutor final : public detail::StreamExecutor {
       }
       pending_ = Completion{};
       c.ticket = ticket;
-      const auto push_start = LaunchProfile::now(profile);
-      {
-        std::lock_guard lock(mutex_);
-        in_flight_bytes_ += c.bytes;
-        in_flight_tasks_ += 1;
-        completions_.push_back(std::move(c));
-      }
-      completion_cv_.notify_one();
-      if (profile) profile->add_phase("launcher: push completion", LaunchProfile::since(push_start));
+      gathered_bytes_ += c.bytes;
+      gathered_.push_back(std::move(c));
+      if (gathered_.size() >= kCompletionBatch) hand_over_completions();
+    }
+  }
+
+  // Whether another task may launch: in-flight tasks (handed over or gathered) and their
+  // output bytes are under the bounds; one task may always be in flight, whatever its size.
+  bool room_in_flight() const {
+    const size_t tasks = in_flight_tasks_.load(std::memory_order_acquire) + gathered_.size();
+    const size_t bytes = in_flight_bytes_.load(std::memory_order_acquire) + gathered_bytes_;
+    return tasks < kMaxInFlight && (bytes < kMaxInFlightBytes || tasks == 0);
+  }
+
+  // Launcher thread: passes the gathered completions to the completion worker.
+  void hand_over_completions() {
+    if (gathered_.empty()) return;
+    const auto start = LaunchProfile::now(LaunchProfile::get());
+    {
+      std::lock_guard lock(mutex_);
+      in_flight_bytes_.fetch_add(gathered_bytes_, std::memory_order_release);
+      in_flight_tasks_.fetch_add(gathered_.size(), std::memory_order_release);
+      for (auto& c : gathered_) completions_.push_back(std::move(c));
+    }
+    gathered_.clear();
+    gathered_bytes_ = 0;
+    completion_cv_.notify_one();
+    if (auto* profile = LaunchProfile::get()) {
+      profile->add_phase("launcher: hand over completions", LaunchProfile::since(start));
     }
   }
 
   void completion_loop() {
     cudaSetDevice(device_);
     LaunchProfile* const profile = LaunchProfile::get();
+    std::deque<Completion> taken;
     for (;;) {
-      Completion c;
       {
         std::unique_lock lock(mutex_);
         completion_cv_.wait(lock, [&] { return !completions_.empty(); });
-        c = std::move(completions_.front());
-        completions_.pop_front();
+        taken.swap(completions_);
       }
-      in_flight_cv_.notify_one();
-      const auto start = LaunchProfile::now(profile);
-      const double waiting = complete(c, profile);
-      const uint64_t ticket = c.ticket;
-      const size_t bytes = c.bytes;
-      c = Completion{};  // drop the submission: buffers go back to the pool only now (G1)
-      if (profile) profile->add_completion(waiting, LaunchProfile::since(start) - waiting);
-      {
-        std::lock_guard lock(mutex_);
-        retired_ = ticket;
-        in_flight_bytes_ -= bytes;
-        in_flight_tasks_ -= 1;
+      for (auto& c : taken) {
+        const auto start = LaunchProfile::now(profile);
+        const double waiting = complete(c, profile);
+        const uint64_t ticket = c.ticket;
+        const size_t bytes = c.bytes;
+        c = Completion{};  // drop the submission: buffers go back to the pool only now (G1)
+        if (profile) profile->add_completion(waiting, LaunchProfile::since(start) - waiting);
+        {
+          std::lock_guard lock(mutex_);
+          retired_ = ticket;
+          in_flight_bytes_.fetch_sub(bytes, std::memory_order_release);
+          in_flight_tasks_.fetch_sub(1, std::memory_order_release);
+        }
+        retired_cv_.notify_all();
+        in_flight_cv_.notify_one();
       }
-      retired_cv_.notify_all();
-      in_flight_cv_.notify_one();
+      taken.clear();
     }
   }
 
@@ -421,8 +458,10 @@ class GpuExecutor final : public detail::StreamExecutor {
   std::condition_variable retired_cv_;
   std::deque<detail::Task> queue_;
   std::deque<Completion> completions_;
-  size_t in_flight_bytes_ = 0;  // launched, not yet retired (under mutex_)
-  size_t in_flight_tasks_ = 0;
+  // Handed over to the completion worker, not yet retired (changed under mutex_; the
+  // launcher reads them without it).
+  std::atomic<size_t> in_flight_bytes_{0};
+  std::atomic<size_t> in_flight_tasks_{0};
   uint64_t retired_ = 0;
   std::atomic<uint64_t> submitted_{0};
   std::thread launcher_;
@@ -433,6 +472,11 @@ class GpuExecutor final : public detail::StreamExecutor {
   // Launcher-thread only: the record finish_async leaves for the running task.
   Completion pending_;
   bool has_pending_ = false;
+  std::vector<Completion> gathered_;  // launched, not yet handed over
+  size_t gathered_bytes_ = 0;
+  std::shared_ptr<detail::DeviceEvent> last_event_;  // the newest recorded on stream_
+  uint64_t stream_uses_at_start_ = 0;  // cuda::current_stream_uses() when the task began
+  bool waited_on_event_ = false;       // the task ordered stream_ after another stream
   LaunchProfile::Clock::time_point task_start_;  // when profiling
 
   EventPool event_pool_;
