@@ -8,6 +8,7 @@
 #pragma once
 
 #include "ember/core/array.h"
+#include "ember/core/capture.h"
 #include "ember/core/device.h"
 #include "ember/core/dtype.h"
 #include "ember/core/errors.h"

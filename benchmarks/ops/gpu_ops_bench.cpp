@@ -1,7 +1,8 @@
 // GPU throughput of the op library (issue 4's speed targets), one JSON object per line:
 // device copy bandwidth, elementwise add on 256M elements (float32, bfloat16), row sum of
 // 4096 x 65536, softmax of 8192 x 32768 bf16, matmul 8192^3 bf16 and 4096^3 float32 (TF32
-// when EMBER_CUDA_TF32=1), and the per-node cost of a 10,000-node chain of small adds.
+// when EMBER_CUDA_TF32=1), and the per-node cost of a 10,000-node chain of small adds,
+// evaluated node by node and replayed as a captured graph (capture_graph).
 // Peers: benchmarks/ops/gpu_peer.py runs the same work in PyTorch and prints the ratios.
 //
 //   gpu_ops_bench [--only NAME]
@@ -103,6 +104,22 @@ int main(int argc, char** argv) {
       for (int i = 0; i < nodes; ++i) y = add(y, one);
       return y;
     }, 1);
+  }
+  {
+    // The same chain captured once (capture_graph) and replayed: one node and one graph
+    // launch per eval, so the per-node figure is the device's, not the host's.
+    array x = random_on_gpu({16}, float32), one = random_on_gpu({16}, float32);
+    const int nodes = 10000;
+    if (only.empty() || only == "chain_10k_small_adds_replayed") {
+      CapturedGraph chain = capture_graph([&](const std::vector<array>& in) {
+        detail::GraphDepthGuardOff off;
+        array y = in[0];
+        for (int i = 0; i < nodes; ++i) y = add(y, one);
+        return std::vector<array>{y};
+      }, {x});
+      run(only, "chain_10k_small_adds_replayed", "us/node", nodes,
+          [&] { return chain({x})[0]; }, 1);
+    }
   }
   return 0;
 }

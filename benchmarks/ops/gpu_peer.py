@@ -75,6 +75,28 @@ def torch_cases():
             v = v + one
         return v
     out["chain_10k_small_adds"] = ("us/node", 10000, median_ms(chain, burst=1))
+    # The chain captured once and replayed (torch.cuda.CUDAGraph), as ember's capture_graph:
+    # each call copies the input in, replays and copies the result out.
+    static_in = small.clone()
+    side = torch.cuda.Stream()
+    side.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(side):
+        for _ in range(2):
+            v = static_in
+            for _ in range(10000):
+                v = v + one
+    torch.cuda.current_stream().wait_stream(side)
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        static_out = static_in
+        for _ in range(10000):
+            static_out = static_out + one
+
+    def replay():
+        static_in.copy_(small)
+        graph.replay()
+        return static_out.clone()
+    out["chain_10k_small_adds_replayed"] = ("us/node", 10000, median_ms(replay, burst=1))
     return out
 
 

@@ -30,6 +30,15 @@ class DeviceEvent {
   virtual ~DeviceEvent() = default;
 };
 
+/// Kernels captured from a stream's tasks (a CUDA graph), holding every buffer they touch,
+/// ready to run again (capture.h). Each backend that captures defines its own.
+class CapturedKernels {
+ public:
+  virtual ~CapturedKernels() = default;
+  /// Graph nodes (kernels, copies) one run executes.
+  virtual size_t num_nodes() const = 0;
+};
+
 /// Everything one device submission touches: input, output, temporary and workspace
 /// buffers, kernel modules. Held until the submission's completion event has fired (G1).
 struct Submission {
@@ -79,6 +88,14 @@ class StreamExecutor {
   /// worker, finishes the node and drops `submission`. Never throws.
   virtual void finish_async(std::shared_ptr<Node> node, Submission submission,
                             std::exception_ptr failure);
+
+  // ---- Capture (GPU streams); see capture.h ----
+  /// The tasks submitted from now until end_capture() enqueue their kernels into one graph
+  /// instead of running them. Nothing else may submit to the stream meanwhile.
+  virtual void begin_capture();
+  /// Ends the capture, runs the graph once (completing the captured nodes) and returns it;
+  /// throws the capture's error, with which every captured node then fails.
+  virtual std::shared_ptr<CapturedKernels> end_capture();
 
   /// Stores the first error raised by work on this stream since the last take_error().
   void record_error(std::exception_ptr error);

@@ -161,6 +161,14 @@ void StreamExecutor::finish_async(std::shared_ptr<Node>, Submission, std::except
   EMBER_INTERNAL_ASSERT(false, "finish_async on a synchronous (CPU) stream");
 }
 
+void StreamExecutor::begin_capture() {
+  throw NotImplementedError("[capture_graph] only GPU streams can be captured");
+}
+
+std::shared_ptr<CapturedKernels> StreamExecutor::end_capture() {
+  throw NotImplementedError("[capture_graph] only GPU streams can be captured");
+}
+
 void StreamExecutor::record_error(std::exception_ptr error) {
   std::lock_guard lock(error_mutex_);
   if (!error_) error_ = std::move(error);

@@ -28,7 +28,9 @@ class GpuAllocator final : public allocator::Allocator {
     copy_and_wait(host_dst, src, size, cudaMemcpyDeviceToHost);
   }
   void copy_from_host(void* dst, const void* host_src, size_t size) override {
-    if (cuda::has_current_stream() && cuda::current_device() == device_) {
+    // While a graph is captured the copy is done now instead (a constant the graph reads
+    // on every run, from a buffer it holds).
+    if (cuda::has_current_stream() && cuda::current_device() == device_ && !cuda::is_capturing()) {
       // Ordered before the task's kernels; the task keeps the host source alive.
       EMBER_CUDA_CHECK(
           cudaMemcpyAsync(dst, host_src, size, cudaMemcpyHostToDevice, cuda::current_stream()));

@@ -11,6 +11,7 @@ namespace {
 thread_local cudaStream_t t_stream = nullptr;
 thread_local int t_device = -1;
 thread_local uint64_t t_stream_uses = 0;
+thread_local bool t_capturing = false;
 }  // namespace
 
 void throw_cuda_error(cudaError_t error, const char* call, const char* file, int line) {
@@ -28,6 +29,8 @@ cudaStream_t current_stream() {
   return t_stream;
 }
 uint64_t current_stream_uses() { return t_stream_uses; }
+bool is_capturing() { return t_capturing; }
+void set_capturing(bool capturing) { t_capturing = capturing; }
 int current_device() {
   EMBER_INTERNAL_ASSERT(t_device >= 0, "a CUDA kernel launched outside a GPU stream's task");
   return t_device;

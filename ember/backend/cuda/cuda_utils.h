@@ -36,6 +36,10 @@ int current_device();
 void set_current_stream(cudaStream_t stream, int device);
 /// Whether this thread is running a GPU task.
 bool has_current_stream();
+/// Whether this thread's stream is capturing a graph (capture_graph): work must then be
+/// enqueued on it or done at once, never enqueued elsewhere for later.
+bool is_capturing();
+void set_capturing(bool capturing);
 
 /// An owned cudaStream_t (non-blocking: it never synchronises with the legacy stream).
 class CudaStream {

@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "ember/backend/cuda/capture.h"
 #include "ember/backend/cuda/cuda_utils.h"
 #include "ember/core/backend.h"
 #include "ember/core/config.h"
@@ -210,6 +211,18 @@ class GpuExecutor final : public detail::StreamExecutor {
 
   bool is_asynchronous() const override { return true; }
 
+  void begin_capture() override {
+    submit([this] { start_capture(); });
+  }
+
+  std::shared_ptr<detail::CapturedKernels> end_capture() override {
+    submit([this] { finish_capture(); });
+    wait_idle();
+    std::lock_guard lock(mutex_);
+    if (captured_error_) std::rethrow_exception(std::exchange(captured_error_, nullptr));
+    return std::exchange(captured_, nullptr);
+  }
+
   void wait_for(const detail::Node& input) override {
     std::shared_ptr<detail::DeviceEvent> event;
     {
@@ -236,8 +249,12 @@ class GpuExecutor final : public detail::StreamExecutor {
     const bool enqueued_work =
         waited_on_event_ || cuda::current_stream_uses() != stream_uses_at_start_;
     try {
-      if (enqueued_work || !last_event_) last_event_ = record_event();
-      c.event = last_event_;
+      if (capturing_) {
+        c.event = capture_event_;  // recorded after the graph's first run (finish_capture)
+      } else {
+        if (enqueued_work || !last_event_) last_event_ = record_event();
+        c.event = last_event_;
+      }
       if (profile) profile->add_phase("finish_async: record event", LaunchProfile::since(start));
     } catch (...) {
       // No event: the completion worker synchronises the whole stream instead.
@@ -252,8 +269,10 @@ class GpuExecutor final : public detail::StreamExecutor {
       }
     }
     // Published after the event is set: a task of another stream that sees `enqueued`
-    // finds the event (or, once complete, none). Failures are published by the worker.
-    if (!c.failure) {
+    // finds the event (or, once complete, none). Failures are published by the worker,
+    // except while capturing: later captured tasks must not wait for a worker that gets
+    // nothing until the capture ends (which then fails them all).
+    if (!c.failure || capturing_) {
       c.node->status.store(detail::Status::enqueued, std::memory_order_release);
       c.node->status.notify_all();
     }
@@ -310,7 +329,8 @@ class GpuExecutor final : public detail::StreamExecutor {
         has_space_.notify_all();
       }
       // Bound the work in flight (and the memory it holds), counting what is gathered.
-      if (!room_in_flight()) {
+      // A capture holds its tasks until it ends, and its buffers for its life anyway.
+      if (!capturing_ && !room_in_flight()) {
         hand_over_completions();
         std::unique_lock lock(mutex_);
         in_flight_cv_.wait(lock, [&] { return room_in_flight(); });
@@ -347,7 +367,8 @@ class GpuExecutor final : public detail::StreamExecutor {
 
   // Launcher thread: passes the gathered completions to the completion worker.
   void hand_over_completions() {
-    if (gathered_.empty()) return;
+    // A captured task completes only with the graph's first run (finish_capture).
+    if (gathered_.empty() || capturing_) return;
     const auto start = LaunchProfile::now(LaunchProfile::get());
     {
       std::lock_guard lock(mutex_);
@@ -361,6 +382,77 @@ class GpuExecutor final : public detail::StreamExecutor {
     if (auto* profile = LaunchProfile::get()) {
       profile->add_phase("launcher: hand over completions", LaunchProfile::since(start));
     }
+  }
+
+  // Launcher thread, as a task: from here to finish_capture, kernels go into a graph.
+  void start_capture() {
+    hand_over_completions();  // what came before completes as usual
+    capture_failure_ = nullptr;
+    try {
+      capture_event_ = std::make_shared<CudaEvent>(event_pool_.take(), event_pool_);
+      EMBER_CUDA_CHECK(cudaStreamBeginCapture(stream_.get(), cudaStreamCaptureModeRelaxed));
+    } catch (...) {
+      capture_failure_ = std::current_exception();
+    }
+    capturing_ = true;
+    cuda::set_capturing(true);
+  }
+
+  // Launcher thread, as a task: ends the capture, runs the graph once and completes the
+  // captured tasks with it (or fails them all with the capture's error).
+  void finish_capture() {
+    capturing_ = false;
+    cuda::set_capturing(false);
+    std::exception_ptr failure = capture_failure_;
+    cudaGraph_t graph = nullptr;
+    cudaGraphExec_t exec = nullptr;
+    size_t num_nodes = 0;
+    auto fail = [&](const char* step, cudaError_t error) {
+      cudaGetLastError();
+      if (!failure) {
+        failure = std::make_exception_ptr(RuntimeError(detail::concat(
+            "[capture_graph] ", step, " failed: ", cudaGetErrorName(error), " (",
+            cudaGetErrorString(error), "); an op of the function did work a CUDA graph cannot "
+            "hold (a host synchronisation or a copy from pageable memory)")));
+      }
+    };
+    if (const cudaError_t e = cudaStreamEndCapture(stream_.get(), &graph); e != cudaSuccess) {
+      fail("cudaStreamEndCapture", e);
+    }
+    for (const auto& c : gathered_) {
+      if (!failure && c.failure) failure = c.failure;  // a captured op's own error
+    }
+    if (!failure) {
+      if (const cudaError_t e = cudaGraphInstantiate(&exec, graph, 0); e != cudaSuccess) {
+        fail("cudaGraphInstantiate", e);
+      } else if (const cudaError_t e2 = cudaGraphLaunch(exec, stream_.get()); e2 != cudaSuccess) {
+        fail("cudaGraphLaunch", e2);
+      }
+    }
+    if (!failure && graph) cudaGraphGetNodes(graph, nullptr, &num_nodes);
+    if (capture_event_) cudaEventRecord(capture_event_->get(), stream_.get());
+    last_event_ = capture_event_;
+    capture_event_.reset();
+    std::shared_ptr<detail::CapturedKernels> captured;
+    if (!failure) {
+      std::vector<std::shared_ptr<const void>> held;
+      for (const auto& c : gathered_) {
+        held.insert(held.end(), c.submission.keep_alive.begin(), c.submission.keep_alive.end());
+      }
+      captured = std::make_shared<cuda::CudaCapturedKernels>(graph, exec, std::move(held), num_nodes);
+    } else {
+      if (exec) cudaGraphExecDestroy(exec);
+      if (graph) cudaGraphDestroy(graph);
+      for (auto& c : gathered_) {
+        if (c.node) c.failure = failure;
+      }
+    }
+    {
+      std::lock_guard lock(mutex_);
+      captured_ = std::move(captured);
+      captured_error_ = failure;
+    }
+    hand_over_completions();
   }
 
   void completion_loop() {
@@ -477,6 +569,14 @@ class GpuExecutor final : public detail::StreamExecutor {
   std::shared_ptr<detail::DeviceEvent> last_event_;  // the newest recorded on stream_
   uint64_t stream_uses_at_start_ = 0;  // cuda::current_stream_uses() when the task began
   bool waited_on_event_ = false;       // the task ordered stream_ after another stream
+  // Capture (begin_capture's task to end_capture's): tasks' kernels go into a graph and
+  // their completions wait in gathered_ for its first run, marked by capture_event_.
+  bool capturing_ = false;
+  std::shared_ptr<CudaEvent> capture_event_;
+  std::exception_ptr capture_failure_;
+  // What finish_capture leaves for end_capture's caller (under mutex_).
+  std::shared_ptr<detail::CapturedKernels> captured_;
+  std::exception_ptr captured_error_;
   LaunchProfile::Clock::time_point task_start_;  // when profiling
 
   EventPool event_pool_;

@@ -1,0 +1,167 @@
+// capture_graph on the GPU: a replay computes what plain evaluation of the same function
+// computes (the same kernels, so bit for bit), earlier results never change, replays chain
+// and pipeline, run from several threads, take strided inputs and inputs of other streams,
+// and bad use is a clear error that leaves the stream usable.
+#include "ember/core/capture.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "tests/cuda/cuda_test_util.h"
+
+namespace ember {
+namespace {
+
+using test::kCpu;
+using test::kGpu;
+using test::random_array;
+
+std::vector<double> values_of(const array& a) { return test::host_values(a); }
+
+void expect_bitwise(const array& got, const array& want, const std::string& what) {
+  ASSERT_EQ(got.shape(), want.shape()) << what;
+  ASSERT_EQ(got.dtype(), want.dtype()) << what;
+  const auto g = values_of(got), w = values_of(want);
+  for (size_t i = 0; i < g.size(); ++i) {
+    ASSERT_EQ(g[i], w[i]) << what << ": element " << i;
+  }
+}
+
+// A transformer-block-shaped function: norm, projection, SwiGLU halves (views), softmax,
+// a reduction, a transpose and a constant made inside the function.
+struct Block {
+  array norm_weight = copy(random_array({256}, bfloat16, 1, 0.5f, 1.5f), kGpu);
+  array projection = copy(random_array({256, 512}, bfloat16, 2, -0.1f, 0.1f), kGpu);
+  std::vector<array> operator()(const std::vector<array>& in) const {
+    array h = matmul(fast::rms_norm(in[0], norm_weight, 1e-6f), projection);
+    auto halves = split(h, 2, -1);
+    array mixed = fast::swiglu(halves[0], halves[1]) * array(0.5f, bfloat16);
+    array probs = softmax(astype(mixed, float32), -1, true);
+    return {transpose(mixed), sum(probs * astype(in[1], float32), -1)};
+  }
+};
+
+std::vector<array> inputs(unsigned seed) {
+  return {copy(random_array({8, 256}, bfloat16, seed), kGpu),
+          copy(random_array({8, 256}, float32, seed + 1), kGpu)};
+}
+
+TEST(CudaCapture, ReplaysMatchPlainEvaluationBitForBit) {
+  EMBER_REQUIRE_GPU();
+  const Block block;
+  CapturedGraph graph = capture_graph(block, inputs(10));
+  EXPECT_GE(graph.num_kernels(), 6u);
+  for (unsigned seed = 20; seed < 40; seed += 2) {
+    const auto x = inputs(seed);
+    const auto replayed = graph(x);
+    const auto plain = block(x);
+    ASSERT_EQ(replayed.size(), 2u);
+    expect_bitwise(replayed[0], plain[0], "mixed, seed " + std::to_string(seed));
+    expect_bitwise(replayed[1], plain[1], "sums, seed " + std::to_string(seed));
+  }
+}
+
+TEST(CudaCapture, EarlierResultsNeverChange) {
+  EMBER_REQUIRE_GPU();
+  const Block block;
+  CapturedGraph graph = capture_graph(block, inputs(50));
+  array first = graph(inputs(52))[1];
+  first.eval();
+  const auto before = values_of(first);
+  array second = graph(inputs(54))[1];
+  second.eval();
+  EXPECT_EQ(values_of(first), before);
+  EXPECT_NE(values_of(second), before);
+}
+
+TEST(CudaCapture, PipelinedChainOfReplaysMatchesThePlainLoop) {
+  EMBER_REQUIRE_GPU();
+  array w = copy(random_array({64, 64}, float32, 60, -0.2f, 0.2f), kGpu);
+  auto step = [&](const std::vector<array>& in) {
+    return std::vector<array>{tanh(matmul(in[0], w)) + in[0] * array(0.5f)};
+  };
+  CapturedGraph graph = capture_graph(step, {copy(random_array({4, 64}, float32, 61), kGpu)});
+  const array start = copy(random_array({4, 64}, float32, 62), kGpu);
+  array replayed = start, plain = start;
+  for (int i = 0; i < 200; ++i) {
+    replayed = graph({replayed})[0];  // never evaluated inside the loop
+    plain = step({plain})[0];
+    if (i % 50 == 0) plain.eval();
+  }
+  expect_bitwise(replayed, plain, "200 chained replays");
+}
+
+TEST(CudaCapture, StridedInputsAndInputsOfOtherStreams) {
+  EMBER_REQUIRE_GPU();
+  auto fn = [](const std::vector<array>& in) { return std::vector<array>{exp(in[0]) - in[0]}; };
+  CapturedGraph graph = capture_graph(fn, {copy(random_array({6, 5}, float32, 70), kGpu)});
+  const Stream other = new_stream(kGpu);
+  array base = copy(random_array({5, 6}, float32, 71), other);
+  array strided = transpose(multiply(base, base, other), {1, 0}, other);  // [6, 5], not contiguous
+  expect_bitwise(graph({strided})[0], fn({contiguous(strided)})[0], "transposed input");
+}
+
+TEST(CudaCapture, ManyThreadsShareOneGraph) {
+  EMBER_REQUIRE_GPU();
+  const Block block;
+  CapturedGraph graph = capture_graph(block, inputs(80));
+  std::vector<std::vector<double>> got(8), want(8);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 10; ++round) {
+        const auto x = inputs(100 + 2 * t + 20 * round);
+        got[t] = values_of(graph(x)[1]);
+        want[t] = values_of(block(x)[1]);
+        if (got[t] != want[t]) return;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (int t = 0; t < 8; ++t) EXPECT_EQ(got[t], want[t]) << "thread " << t;
+}
+
+TEST(CudaCapture, BadUseIsAClearErrorAndTheStreamStaysUsable) {
+  EMBER_REQUIRE_GPU();
+  const Stream stream = new_stream(kGpu);
+  const array x = copy(random_array({4}, float32, 90), kGpu);
+  // An op on the CPU inside the function.
+  try {
+    capture_graph([](const std::vector<array>& in) { return std::vector<array>{exp(in[0], kCpu)}; },
+                  {x}, stream);
+    ADD_FAILURE() << "a CPU op was captured";
+  } catch (const ValueError& e) {
+    EXPECT_NE(std::string(e.what()).find("[capture_graph] Exp runs on"), std::string::npos) << e.what();
+  }
+  try {
+    capture_graph([](const std::vector<array>&) { return std::vector<array>{}; }, {x}, stream);
+    ADD_FAILURE() << "an empty function was captured";
+  } catch (const ValueError& e) {
+    EXPECT_NE(std::string(e.what()).find("returned no arrays"), std::string::npos) << e.what();
+  }
+  CapturedGraph graph = capture_graph(
+      [](const std::vector<array>& in) { return std::vector<array>{in[0] * in[0]}; }, {x}, stream);
+  try {
+    graph({copy(random_array({5}, float32, 91), kGpu)});
+    ADD_FAILURE() << "a wrong shape was accepted";
+  } catch (const ValueError& e) {
+    EXPECT_NE(std::string(e.what()).find("input 0 is (5) float32; the capture took (4)"),
+              std::string::npos)
+        << e.what();
+  }
+  // A CPU stream cannot capture at all.
+  try {
+    capture_graph([](const std::vector<array>& in) { return in; }, {x}, default_stream(kCpu));
+    ADD_FAILURE() << "a CPU stream captured";
+  } catch (const ValueError& e) {
+    EXPECT_NE(std::string(e.what()).find("needs a GPU stream"), std::string::npos) << e.what();
+  }
+  // The stream still evaluates and captures.
+  const auto y = graph({x})[0];
+  expect_bitwise(y, x * x, "after the errors");
+  EXPECT_NO_THROW(synchronize(stream));
+}
+
+}  // namespace
+}  // namespace ember
