@@ -1,5 +1,6 @@
 // capture_graph (capture.h): static input copies, fn's graph built on the capturing
-// stream, one eval with the stream's executor capturing, and the node a call builds.
+// stream, what does not depend on the inputs evaluated first, one eval with the stream's executor
+// capturing, and the node a call builds.
 #include "ember/core/capture.h"
 
 #include <unordered_set>
@@ -14,20 +15,59 @@ namespace ember {
 
 namespace {
 
-// Every node `outputs` still needs must run on `stream`: the capture sees only its tasks.
-void check_all_on(const std::vector<array>& outputs, const Stream& stream) {
+// The unevaluated nodes behind `outputs`, inputs before their users.
+std::vector<array> pending_nodes(const std::vector<array>& outputs) {
+  std::vector<array> order;
   std::unordered_set<const void*> seen;
-  std::vector<array> stack(outputs.begin(), outputs.end());
-  while (!stack.empty()) {
-    array a = stack.back();
-    stack.pop_back();
-    if (a.is_available() || !a.has_primitive() || !seen.insert(a.node().get()).second) continue;
-    const Stream& where = a.primitive().stream();
-    EMBER_CHECK(where == stream, ValueError, "[capture_graph] ", a.primitive().name(),
-                " runs on ", where, ", not on the capturing stream ", stream,
-                ": build every op of the function on that stream (the default while it runs)");
-    for (const auto& input : a.inputs()) stack.push_back(input);
+  struct Frame {
+    array a;
+    size_t next_input;
+  };
+  std::vector<Frame> stack;
+  auto visit = [&](const array& a) {
+    if (a.is_available() || !a.has_primitive() || !seen.insert(a.node().get()).second) return;
+    stack.push_back({a, 0});
+  };
+  for (const auto& out : outputs) {
+    visit(out);
+    while (!stack.empty()) {
+      Frame& frame = stack.back();
+      const auto& inputs = frame.a.inputs();
+      if (frame.next_input < inputs.size()) {
+        const array input = inputs[frame.next_input++];
+        visit(input);  // may reallocate `stack`
+      } else {
+        order.push_back(std::move(frame.a));
+        stack.pop_back();
+      }
+    }
   }
+  return order;
+}
+
+// Nodes that do not depend on the function's inputs (weights made lazily, values the
+// function derives from them) are evaluated first: constants of the graph, computed once.
+// A node that does depend on the inputs but runs off `stream` is an op the capture cannot
+// see: a ValueError.
+void evaluate_constants(const std::vector<array>& outputs, const std::vector<array>& inputs,
+                        const Stream& stream) {
+  std::unordered_set<const void*> depends;  // nodes that read the inputs
+  for (const auto& in : inputs) depends.insert(in.node().get());
+  std::vector<array> constants;
+  for (const auto& a : pending_nodes(outputs)) {
+    bool reads_inputs = false;
+    for (const auto& input : a.inputs()) reads_inputs = reads_inputs || depends.count(input.node().get());
+    if (!reads_inputs) {
+      constants.push_back(a);
+      continue;
+    }
+    depends.insert(a.node().get());
+    const Stream& where = a.primitive().stream();
+    EMBER_CHECK(where == stream, ValueError, "[capture_graph] ", a.primitive().name(), " runs on ",
+                where, ", not on the capturing stream ", stream,
+                ": build every op of the function on that stream (the default while it runs)");
+  }
+  if (!constants.empty()) eval(constants);
 }
 
 // Sets this thread's default stream for the scope.
@@ -58,17 +98,25 @@ CapturedGraph capture_graph(const std::function<std::vector<array>(const std::ve
   eval(state->inputs);
   std::vector<array> outputs;
   {
+    // Captured as one graph, so the depth guard (G3) must not evaluate part of it first.
+    detail::GraphDepthGuardOff no_depth_guard;
     DefaultStreamScope scope(stream);
     outputs = fn(state->inputs);
     // Each output owns its buffer (a view's could be compacted away from the graph's).
     for (auto& out : outputs) out = copy(out, stream);
   }
   EMBER_CHECK(!outputs.empty(), ValueError, "[capture_graph] the function returned no arrays");
-  check_all_on(outputs, stream);
+  evaluate_constants(outputs, state->inputs, stream);
   auto& executor = detail::executor(stream);
   executor.begin_capture();
   async_eval(outputs);
-  std::shared_ptr<detail::CapturedKernels> kernels = executor.end_capture();
+  std::shared_ptr<detail::CapturedKernels> kernels;
+  try {
+    kernels = executor.end_capture();
+  } catch (...) {
+    executor.clear_error_if(std::current_exception());  // reported here, not again later
+    throw;
+  }
   eval(outputs);  // complete by now: rethrows a node's own failure
   for (const auto& out : outputs) {
     const auto& node = *out.node();

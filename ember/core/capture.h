@@ -44,11 +44,13 @@ class CapturedGraph {
 /// Runs `fn` once on copies of `example_inputs` and captures the kernels it launches into
 /// a graph that later calls replay. `s` must be a GPU stream (default: a new stream of the
 /// default device, private to the capture); while `fn` builds its graph, `s` is this
-/// thread's default stream, and every op `fn` creates must run on it (ValueError
-/// otherwise). The graph keeps every buffer its kernels touch for its whole life (G1), so
-/// it costs its intermediates' memory. What `fn` computes must depend only on the inputs'
-/// values, not on anything read back to the host. Nothing else may submit to `s` while it
-/// captures.
+/// thread's default stream, and every op `fn` applies to its inputs must run on it
+/// (ValueError otherwise). What does not depend on the inputs (weights `fn` closes over,
+/// values it derives from them alone) is evaluated first, once: constants of the graph. The graph-depth guard (G3) is off while `fn` runs: its
+/// whole graph is evaluated by the capture. The graph keeps every buffer its kernels touch for its
+/// whole life (G1), so it costs its intermediates' memory. What `fn` computes must depend
+/// only on the inputs' values, not on anything read back to the host. Nothing else may
+/// submit to `s` while it captures.
 CapturedGraph capture_graph(const std::function<std::vector<array>(const std::vector<array>&)>& fn,
                             const std::vector<array>& example_inputs, StreamOrDevice s = {});
 

@@ -92,6 +92,29 @@ TEST(CudaCapture, PipelinedChainOfReplaysMatchesThePlainLoop) {
   expect_bitwise(replayed, plain, "200 chained replays");
 }
 
+TEST(CudaCapture, ALongChainIsOneGraphOfAllItsKernels) {
+  EMBER_REQUIRE_GPU();
+  const array one = copy(random_array({16}, float32, 63), kGpu);  // lazy: closed over
+  auto chain = [&](const std::vector<array>& in) {
+    array y = in[0];
+    for (int i = 0; i < 1000; ++i) y = add(y, one);
+    return std::vector<array>{y};
+  };
+  // Deeper than the depth guard allows: the capture still holds all of it.
+  const int64_t depth = get_max_graph_depth();
+  set_max_graph_depth(100);
+  CapturedGraph graph = capture_graph(chain, {copy(random_array({16}, float32, 64), kGpu)});
+  set_max_graph_depth(depth);
+  EXPECT_GE(graph.num_kernels(), 1000u);
+  const array x = copy(random_array({16}, float32, 65), kGpu);
+  array plain(0.0f);
+  {
+    detail::GraphDepthGuardOff off;
+    plain = chain({x})[0];
+  }
+  expect_bitwise(graph({x})[0], plain, "1000 adds");
+}
+
 TEST(CudaCapture, StridedInputsAndInputsOfOtherStreams) {
   EMBER_REQUIRE_GPU();
   auto fn = [](const std::vector<array>& in) { return std::vector<array>{exp(in[0]) - in[0]}; };

@@ -81,6 +81,29 @@ TEST_P(CudaGolden, Bfloat16AgreesLikeTransformersOwnBf16Run) {
   EXPECT_LE(abs_sum / count, 3.0 * hf["mean_abs"].get<double>()) << arch;
 }
 
+// Note [Decode segments]: the captured block tails replay the kernels plain ops launch, so
+// decode logits are the same bit for bit, step after step (cache reads included).
+TEST_P(CudaGolden, DecodeGraphsGiveThePlainOpsLogitsBitForBit) {
+  const std::string arch = GetParam();
+  auto golden = golden_json(arch);
+  auto graphs = lm::load_model(model_fixture(arch), {.dtype = bfloat16});
+  auto plain = lm::load_model(model_fixture(arch), {.dtype = bfloat16, .decode_graphs = false});
+  auto ids = json_ints<int32_t>(golden["prompts"][0]["ids"]);
+  auto graph_caches = graphs->make_caches(), plain_caches = plain->make_caches();
+  const array prompt(ids.begin(), {1, int(ids.size())}, int32);
+  array a = graphs->forward(prompt, graph_caches), b = plain->forward(prompt, plain_caches);
+  for (int step = 0; step < 6; ++step) {
+    const int last = a.shape(1) - 1;
+    array token = astype(argmax(slice(b, {0, last, 0}, {1, last + 1, b.shape(2)}), -1), int32);
+    token = reshape(token, {1, 1});
+    a = graphs->forward(token, graph_caches);
+    b = plain->forward(token, plain_caches);
+    const float diff = max(abs(subtract(astype(a, float32, kCpu), astype(b, float32, kCpu), kCpu), kCpu),
+                           false, kCpu).item<float>();
+    EXPECT_EQ(diff, 0.0f) << arch << " step " << step;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Archs, CudaGolden, ::testing::ValuesIn(fixture_archs()),
                          [](const auto& info) { return info.param; });
 

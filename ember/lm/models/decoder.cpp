@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "ember/core/errors.h"
 #include "ember/core/ops.h"
@@ -108,6 +109,15 @@ array DecoderModel::forward(const array& tokens, CacheList& caches) {
               shape_to_string(tokens.shape()));
   EMBER_CHECK(caches.size() == blocks.size(), ValueError, "[forward] ", caches.size(),
               " caches for ", blocks.size(), " layers");
+  if (decode_graphs && tokens.shape(1) == 1 && !blocks.empty() &&
+      to_stream({}).device.type == Device::gpu) {
+    bool failed;
+    {
+      std::lock_guard lock(segments_mutex_);
+      failed = segments_failed_;
+    }
+    if (!failed) return forward_decode_segments(tokens, caches);
+  }
   array h = layers::embed(embed_tokens, tokens);
   for (size_t i = 0; i < blocks.size(); ++i) {
     const Block& block = blocks[i];
@@ -116,6 +126,72 @@ array DecoderModel::forward(const array& tokens, CacheList& caches) {
   }
   h = final_norm(h);
   return matmul(h, head_t);
+}
+
+// Note [Decode segments]
+// On the GPU a decode step (one token per sequence) is bound by the host: launching a
+// kernel costs it about 4 us (benchmarks/ops launch_floor) plus ember's own path per task,
+// more than most of these kernels run. The part of each block after its mixer (residual
+// add, norm, MLP, residual add, then the next block's input norm, or for the last block the
+// final norm and the output projection) takes nothing that changes from step to step, so
+// it is captured once per batch size (capture_graph) and each step replays it as one node:
+// the same kernels, so the same numbers. Mixers stay plain ops: attention's RoPE offset,
+// cache writes and key count change every step. A capture that fails (an op a graph
+// cannot hold) turns segments off for the model, with one message on stderr.
+array DecoderModel::forward_decode_segments(const array& tokens, CacheList& caches) {
+  const int batch = tokens.shape(0);
+  const size_t n = blocks.size();
+  std::vector<std::optional<CapturedGraph>>* graphs;
+  {
+    std::lock_guard lock(segments_mutex_);
+    graphs = &segments_[batch];
+    if (graphs->empty()) graphs->resize(n);
+  }
+  auto segment = [this, n](size_t i) {
+    return [this, n, i](const std::vector<array>& in) {
+      array h = in[0] + in[1];
+      h = h + blocks[i].mlp(blocks[i].post_norm(h));
+      if (i + 1 < n) return std::vector<array>{h, blocks[i + 1].input_norm(h)};
+      return std::vector<array>{matmul(final_norm(h), head_t)};
+    };
+  };
+  array h = layers::embed(embed_tokens, tokens);
+  array x = blocks[0].input_norm(h);
+  for (size_t i = 0; i < n; ++i) {
+    array mixed = (*blocks[i].mixer)(x, *caches[i]);
+    std::optional<CapturedGraph> graph;
+    {
+      std::lock_guard lock(segments_mutex_);
+      graph = (*graphs)[i];
+    }
+    if (!graph) {
+      try {
+        graph = capture_graph(segment(i), {zeros_like(h), zeros_like(mixed)},
+                              to_stream({}));
+      } catch (const Error& e) {
+        std::fprintf(stderr, "[ember] decode graphs off for this model: %s\n", e.what());
+        std::lock_guard lock(segments_mutex_);
+        segments_failed_ = true;
+        graphs = nullptr;
+      }
+      if (!graphs) {  // finish the step with plain ops
+        for (size_t j = i; j < n; ++j) {
+          if (j > i) mixed = (*blocks[j].mixer)(x, *caches[j]);
+          auto out = segment(j)({h, mixed});
+          if (j + 1 == n) return out[0];
+          h = out[0];
+          x = out[1];
+        }
+      }
+      std::lock_guard lock(segments_mutex_);
+      (*graphs)[i] = graph;
+    }
+    auto out = (*graph)({h, mixed});
+    if (i + 1 == n) return out[0];
+    h = out[0];
+    x = out[1];
+  }
+  EMBER_INTERNAL_ASSERT(false, "decode segments ended without logits");
 }
 
 CacheList DecoderModel::make_caches() const {

@@ -5,11 +5,14 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "ember/core/capture.h"
 #include "ember/lm/models/layers.h"
 #include "ember/lm/models/model.h"
 
@@ -70,6 +73,15 @@ class DecoderModel : public Model {
   array head_t{0.0f};
   Norm final_norm{array(0.0f)};
   std::vector<Block> blocks;
+  bool decode_graphs = true;  ///< LoadOptions::decode_graphs
+
+ private:
+  array forward_decode_segments(const array& tokens, CacheList& caches);
+  // Per batch size, block i's captured tail (Note [Decode segments]); an empty vector once
+  // a capture failed (then every step runs plain ops).
+  std::mutex segments_mutex_;
+  std::map<int, std::vector<std::optional<CapturedGraph>>> segments_;
+  bool segments_failed_ = false;
 };
 
 /// Fields every family reads from config.json.

@@ -20,6 +20,9 @@ namespace ember::lm {
 struct LoadOptions {
   /// The dtype of weights and activations; by default the checkpoint's floating dtype.
   std::optional<Dtype> dtype;
+  /// On the GPU, run the part of each block after its mixer as a captured graph in
+  /// one-token (decode) steps: the same kernels, one launch (see Note [Decode segments]).
+  bool decode_graphs = true;
 };
 
 class Model {

@@ -64,7 +64,11 @@ std::unique_ptr<Model> load_model(const std::filesystem::path& dir, const LoadOp
   const Dtype dtype = options.dtype.value_or(checkpoint_dtype(tensors));
   EMBER_CHECK(is_floating_point(dtype), TypeError, "[load_model] dtype must be floating, got ", dtype);
   WeightStore store(std::move(tensors));
-  return llama ? load_llama_family(config, store, dtype) : load_hybrid_family(config, store, dtype);
+  auto model = llama ? load_llama_family(config, store, dtype) : load_hybrid_family(config, store, dtype);
+  if (auto* decoder = dynamic_cast<DecoderModel*>(model.get())) {
+    decoder->decode_graphs = options.decode_graphs;
+  }
+  return model;
 }
 
 }  // namespace ember::lm
