@@ -96,6 +96,13 @@ template <class T>
 EMBER_HOST_DEVICE bool equal(T a, T b) {
   return static_cast<compute_t<T>>(a) == static_cast<compute_t<T>>(b);
 }
+/// 1 / (1 + exp(-v)), without overflow for either sign of v.
+template <class C>
+EMBER_HOST_DEVICE C stable_sigmoid(C v) {
+  const C e = std::exp(-std::abs(v));
+  return v >= C(0) ? C(1) / (C(1) + e) : e / (C(1) + e);
+}
+
 }  // namespace detail
 
 // ---- arithmetic ----
@@ -285,9 +292,7 @@ struct SwiGlu {
   EMBER_HOST_DEVICE T operator()(T a, T b) const {
     using C = compute_t<T>;
     const C x = static_cast<C>(a);
-    const C e = std::exp(-std::abs(x));
-    const C sigmoid = x >= C(0) ? C(1) / (C(1) + e) : e / (C(1) + e);
-    return static_cast<T>(x * sigmoid * static_cast<C>(b));
+    return static_cast<T>(x * detail::stable_sigmoid(x) * static_cast<C>(b));
   }
 };
 
@@ -701,9 +706,7 @@ struct Sigmoid {
       return T(1) / (T(1) + std::exp(-x));
     } else {
       using C = compute_t<T>;
-      const C v = static_cast<C>(x);
-      const C e = std::exp(-std::abs(v));
-      return static_cast<T>(v >= C(0) ? C(1) / (C(1) + e) : e / (C(1) + e));
+      return static_cast<T>(detail::stable_sigmoid(static_cast<C>(x)));
     }
   }
 };

@@ -131,7 +131,7 @@ class GatedDeltaNet final : public Mixer {
     // Gated RMSNorm per value head: weight * norm(y) * silu(z), norm in float32.
     array zh = reshape(z, {batch, length, c_.value_heads, c_.value_dim});
     array normed = fast::rms_norm(y, norm_weight_, c_.eps);
-    array out = astype(astype(normed, float32) * layers::silu(astype(zh, float32)), x.dtype());
+    array out = astype(fast::swiglu(astype(zh, float32), astype(normed, float32)), x.dtype());
     return out_(reshape(out, {batch, length, c_.value_heads * c_.value_dim}));
   }
 
