@@ -45,9 +45,11 @@ class Attention final : public Mixer {
   }
 
   array operator()(const array& x, Cache& cache) const override {
-    auto* kv = dynamic_cast<KvCache*>(&cache);
-    EMBER_CHECK(kv != nullptr, ValueError, "[attention] needs a kv cache, got a ", cache.kind(),
-                " cache");
+    return epilogue(core(prologue(x), cache));
+  }
+
+  // q, k, v [B, H, L, d] (q and k normed, before RoPE), and with an output gate the gate.
+  std::vector<array> prologue(const array& x) const override {
     const int batch = x.shape(0), length = x.shape(1), d = config_.head_dim;
     array qkv = qkv_proj_(x);
     // [B, L, (Hq + 2 Hkv) d] is [B, L, Hq + 2 Hkv, d] (with an output gate, each query
@@ -67,26 +69,36 @@ class Attention final : public Mixer {
       array part = slice(all, begin, end, strides);
       return length == 1 ? part : transpose(part, {0, 2, 1, 3});
     };
-    array q = heads_slice(0, q_rows, config_.output_gate ? 2 : 1);
-    array k = heads_slice(q_rows, q_rows + kv_heads, 1);
-    array v = heads_slice(q_rows + kv_heads, rows, 1);
-    std::optional<array> gate;  // [B, Hq, L, d] like q
-    if (config_.output_gate) gate = heads_slice(1, q_rows, 2);
+    std::vector<array> parts{heads_slice(0, q_rows, config_.output_gate ? 2 : 1),
+                             heads_slice(q_rows, q_rows + kv_heads, 1),
+                             heads_slice(q_rows + kv_heads, rows, 1)};
     if (q_norm_) {  // over the last axis, d, in either layout
-      q = (*q_norm_)(q);
-      k = (*k_norm_)(k);
+      parts[0] = (*q_norm_)(parts[0]);
+      parts[1] = (*k_norm_)(parts[1]);
     }
+    if (config_.output_gate) parts.push_back(heads_slice(1, q_rows, 2));
+    return parts;
+  }
+
+  // RoPE at the cache's offset, the cache append, attention, the output gate: [B, L, Hq d].
+  array core(const std::vector<array>& parts, Cache& cache) const override {
+    auto* kv = dynamic_cast<KvCache*>(&cache);
+    EMBER_CHECK(kv != nullptr, ValueError, "[attention] needs a kv cache, got a ", cache.kind(),
+                " cache");
+    const int batch = parts[0].shape(0), length = parts[0].shape(2), d = config_.head_dim;
     const int offset = kv->offset();
-    q = config_.rope(q, offset);
-    k = config_.rope(k, offset);
-    auto [keys, values] = kv->update_and_fetch(k, v);
+    array q = config_.rope(parts[0], offset);
+    array k = config_.rope(parts[1], offset);
+    auto [keys, values] = kv->update_and_fetch(k, parts[2]);
     array out = fast::scaled_dot_product_attention(q, keys, values, 1.0f / std::sqrt(float(d)),
                                                    length > 1 ? "causal" : "");
-    if (gate) out = out * sigmoid(*gate);  // both [B, Hq, L, d]
-    out = length == 1 ? reshape(out, {batch, 1, heads * d})
-                      : reshape(transpose(out, {0, 2, 1, 3}), {batch, length, heads * d});
-    return o_proj_(out);
+    if (config_.output_gate) out = out * sigmoid(parts[3]);  // both [B, Hq, L, d]
+    const int features = config_.heads * d;
+    return length == 1 ? reshape(out, {batch, 1, features})
+                       : reshape(transpose(out, {0, 2, 1, 3}), {batch, length, features});
   }
+
+  array epilogue(const array& y) const override { return o_proj_(y); }
 
   std::unique_ptr<Cache> make_cache() const override { return std::make_unique<KvCache>(); }
 
@@ -131,13 +143,16 @@ array DecoderModel::forward(const array& tokens, CacheList& caches) {
 // Note [Decode segments]
 // On the GPU a decode step (one token per sequence) is bound by the host: launching a
 // kernel costs it about 4 us (benchmarks/ops launch_floor) plus ember's own path per task,
-// more than most of these kernels run. The part of each block after its mixer (residual
-// add, norm, MLP, residual add, then the next block's input norm, or for the last block the
-// final norm and the output projection) takes nothing that changes from step to step, so
-// it is captured once per batch size (capture_graph) and each step replays it as one node:
-// the same kernels, so the same numbers. Mixers stay plain ops: attention's RoPE offset,
-// cache writes and key count change every step. A capture that fails (an op a graph
-// cannot hold) turns segments off for the model, with one message on stderr.
+// more than most of these kernels run. Between two mixers' cores everything takes nothing
+// that changes from step to step: the mixer's epilogue (attention's output projection),
+// residual add, norm, MLP, residual add, the next block's input norm and its mixer's
+// prologue (attention's QKV projection and q/k norms); before the first core, the
+// embedding, and after the last, the final norm and the output projection. Each such
+// segment is captured once per batch size (capture_graph) and each step replays it as one
+// node: the same kernels, so the same numbers. The cores stay plain ops (attention's RoPE
+// offset, cache writes and key count change every step; a recurrent layer's state). A
+// capture that fails (an op a graph cannot hold) turns segments off for the model, with
+// one message on stderr; the step then runs plain ops.
 array DecoderModel::forward_decode_segments(const array& tokens, CacheList& caches) {
   const int batch = tokens.shape(0);
   const size_t n = blocks.size();
@@ -145,53 +160,63 @@ array DecoderModel::forward_decode_segments(const array& tokens, CacheList& cach
   {
     std::lock_guard lock(segments_mutex_);
     graphs = &segments_[batch];
-    if (graphs->empty()) graphs->resize(n);
+    if (graphs->empty()) graphs->resize(n + 1);
   }
-  auto segment = [this, n](size_t i) {
-    return [this, n, i](const std::vector<array>& in) {
-      array h = in[0] + in[1];
+  // Segment 0: tokens -> {h, block 0's mixer prologue}. Segment i + 1: {h, block i's mixer
+  // core output} -> {h, block i + 1's prologue}, or the logits after the last block.
+  auto next_parts = [this](size_t block, const array& h) {
+    std::vector<array> out{h};
+    for (auto& part : blocks[block].mixer->prologue(blocks[block].input_norm(h))) {
+      out.push_back(part);
+    }
+    return out;
+  };
+  auto segment = [this, n, next_parts](size_t index) -> std::function<std::vector<array>(const std::vector<array>&)> {
+    if (index == 0) {
+      return [next_parts, this](const std::vector<array>& in) {
+        return next_parts(0, layers::embed(embed_tokens, in[0]));
+      };
+    }
+    const size_t i = index - 1;
+    return [this, n, i, next_parts](const std::vector<array>& in) {
+      array h = in[0] + blocks[i].mixer->epilogue(in[1]);
       h = h + blocks[i].mlp(blocks[i].post_norm(h));
-      if (i + 1 < n) return std::vector<array>{h, blocks[i + 1].input_norm(h)};
+      if (i + 1 < n) return next_parts(i + 1, h);
       return std::vector<array>{matmul(final_norm(h), head_t)};
     };
   };
-  array h = layers::embed(embed_tokens, tokens);
-  array x = blocks[0].input_norm(h);
-  for (size_t i = 0; i < n; ++i) {
-    array mixed = (*blocks[i].mixer)(x, *caches[i]);
+  // Segment `index` on `inputs`: replayed, captured first if needed, or plain ops once a
+  // capture failed.
+  auto run = [&](size_t index, const std::vector<array>& inputs) {
     std::optional<CapturedGraph> graph;
+    bool failed;
     {
       std::lock_guard lock(segments_mutex_);
-      graph = (*graphs)[i];
+      graph = (*graphs)[index];
+      failed = segments_failed_;
     }
-    if (!graph) {
+    if (!graph && !failed) {
+      std::vector<array> examples;
+      for (const auto& x : inputs) examples.push_back(zeros_like(x));
       try {
-        graph = capture_graph(segment(i), {zeros_like(h), zeros_like(mixed)},
-                              to_stream({}));
+        graph = capture_graph(segment(index), examples, to_stream({}));
+        std::lock_guard lock(segments_mutex_);
+        (*graphs)[index] = graph;
       } catch (const Error& e) {
         std::fprintf(stderr, "[ember] decode graphs off for this model: %s\n", e.what());
         std::lock_guard lock(segments_mutex_);
         segments_failed_ = true;
-        graphs = nullptr;
       }
-      if (!graphs) {  // finish the step with plain ops
-        for (size_t j = i; j < n; ++j) {
-          if (j > i) mixed = (*blocks[j].mixer)(x, *caches[j]);
-          auto out = segment(j)({h, mixed});
-          if (j + 1 == n) return out[0];
-          h = out[0];
-          x = out[1];
-        }
-      }
-      std::lock_guard lock(segments_mutex_);
-      (*graphs)[i] = graph;
     }
-    auto out = (*graph)({h, mixed});
-    if (i + 1 == n) return out[0];
-    h = out[0];
-    x = out[1];
+    return graph ? (*graph)(inputs) : segment(index)(inputs);
+  };
+  auto parts = run(0, {tokens});
+  for (size_t i = 0; i < n; ++i) {
+    array h = parts[0];
+    array mixed = blocks[i].mixer->core(std::vector<array>(parts.begin() + 1, parts.end()), *caches[i]);
+    parts = run(i + 1, {h, mixed});
   }
-  EMBER_INTERNAL_ASSERT(false, "decode segments ended without logits");
+  return parts[0];
 }
 
 CacheList DecoderModel::make_caches() const {

@@ -29,11 +29,20 @@ struct Norm {
 Norm load_norm(layers::Loader& loader, const std::string& name, int size, float eps, bool centred);
 
 /// A token mixer: attention or a recurrent layer. Reads and appends to its own cache.
+/// operator() is epilogue(core(prologue(x), cache)): prologue and epilogue are functions of
+/// their inputs alone (no cache, nothing that changes from step to step), so decode
+/// segments capture them (Note [Decode segments]). By default the prologue passes x on and
+/// the epilogue is the identity.
 class Mixer {
  public:
   virtual ~Mixer() = default;
   virtual array operator()(const array& x, Cache& cache) const = 0;
   virtual std::unique_ptr<Cache> make_cache() const = 0;
+  virtual std::vector<array> prologue(const array& x) const { return {x}; }
+  virtual array core(const std::vector<array>& parts, Cache& cache) const {
+    return (*this)(parts[0], cache);
+  }
+  virtual array epilogue(const array& y) const { return y; }
 };
 
 struct AttentionConfig {
