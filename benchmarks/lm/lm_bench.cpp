@@ -5,7 +5,7 @@
 // Prints one JSON object. Peers: benchmarks/lm/lm_peer.py runs transformers on the same folder.
 //
 //   lm_bench --model DIR [--prompt-tokens 2048] [--gen-tokens 128] [--device cpu|gpu]
-//            [--dtype bfloat16|float16|float32] [--runs 3]
+//            [--dtype bfloat16|float16|float32] [--runs 3] [--no-decode-graphs]
 #include <chrono>
 #include <map>
 #include <cstdio>
@@ -67,6 +67,7 @@ int main(int argc, char** argv) {
   std::string model_dir, device_name = "cpu";
   int prompt_tokens = 2048, gen_tokens = 128, runs = 3;
   std::optional<Dtype> dtype;
+  bool decode_graphs = true;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     auto value = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
@@ -75,6 +76,7 @@ int main(int argc, char** argv) {
     else if (arg == "--gen-tokens") gen_tokens = std::stoi(value());
     else if (arg == "--device") device_name = value();
     else if (arg == "--runs") runs = std::stoi(value());
+    else if (arg == "--no-decode-graphs") decode_graphs = false;
     else if (arg == "--dtype") {
       std::string d = value();
       dtype = d == "float32" ? float32 : d == "float16" ? float16 : bfloat16;
@@ -89,7 +91,7 @@ int main(int argc, char** argv) {
   }
   const Device device = device_name == "gpu" ? Device(Device::gpu, 0) : Device(Device::cpu);
   set_default_device(device);
-  auto model = lm::load_model(model_dir, {.dtype = dtype});
+  auto model = lm::load_model(model_dir, {.dtype = dtype, .decode_graphs = decode_graphs});
   std::mt19937 rng(7);
   std::uniform_int_distribution<int> token(0, model->vocab_size() - 1);
   std::vector<int32_t> prompt(prompt_tokens);
@@ -158,6 +160,7 @@ int main(int argc, char** argv) {
       {"decode_step_ms", 1e3 * best_decode / gen_tokens},
       {"decode_build_ms", 1e3 * build_seconds / gen_tokens},
       {"decode_submit_ms", 1e3 * submit_seconds / gen_tokens},
+      {"decode_graphs", decode_graphs},
       {"decode_step_nodes", step_nodes},
       {"decode_step_node_kinds", step_kinds},
       {"peak_memory_gb", static_cast<double>(get_peak_memory()) / 1e9}};

@@ -83,6 +83,8 @@ def main():
     parser.add_argument("--prompt-tokens", type=int, default=2048)
     parser.add_argument("--gen-tokens", type=int, default=128)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--ab-decode-graphs", action="store_true",
+                        help="also run lm_bench --no-decode-graphs on each folder (same lease A/B)")
     args = parser.parse_args()
     rows = []
     for name in args.models.split(","):
@@ -107,6 +109,16 @@ def main():
                 if line.startswith("[EMBER_CUDA_PROFILE]"):
                     print(f"[{name}] {line}", flush=True)
             ember = json.loads(result.stdout.strip().splitlines()[-1])
+            if args.ab_decode_graphs:
+                plain = subprocess.run(
+                    [args.lm_bench, "--model", folder, "--device", "gpu", "--prompt-tokens",
+                     str(args.prompt_tokens), "--gen-tokens", str(args.gen_tokens), "--runs",
+                     str(args.runs), "--no-decode-graphs"], capture_output=True, text=True)
+                if plain.returncode == 0:
+                    off = json.loads(plain.stdout.strip().splitlines()[-1])
+                    print(f"[{name}] A/B decode graphs on {ember['decode_tps']:.1f} tok/s "
+                          f"({ember['decode_step_nodes']} nodes), off {off['decode_tps']:.1f} tok/s "
+                          f"({off['decode_step_nodes']} nodes)", flush=True)
             rows.append((name, hf_prefill, ember["prefill_tps"], hf_decode, ember["decode_tps"],
                          ember["decode_bandwidth_fraction"]))
             print(json.dumps({"model": name, "hf_prefill_tps": hf_prefill,

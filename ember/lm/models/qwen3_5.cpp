@@ -66,11 +66,13 @@ class GatedDeltaNet final : public Mixer {
   }
 
   array operator()(const array& x, Cache& cache) const override {
-    auto* state = dynamic_cast<RecurrentCache*>(&cache);
-    EMBER_CHECK(state != nullptr, ValueError, "[gated_delta_net] needs a recurrent cache, got a ",
-                cache.kind(), " cache");
+    return epilogue(core(prologue(x), cache));
+  }
+
+  // The projections and the gates, which depend on x alone: {mixed [B, T, C] (q, k, v
+  // before the conv), z [B, T, Hv Dv], beta [B, T, Hv], g [B, T, Hv] (float32 log decay)}.
+  std::vector<array> prologue(const array& x) const override {
     const int batch = x.shape(0), length = x.shape(1);
-    const int key_total = c_.key_heads * c_.key_dim;
     array mixed(0.0f), z(0.0f), b(0.0f), a(0.0f);
     if (c_.fused_projections) {
       // Per key head: [q (Dk), k (Dk), v (r Dv), z (r Dv)] and [b (r), a (r)], r = Hv / Hk.
@@ -92,7 +94,24 @@ class GatedDeltaNet final : public Mixer {
       b = b_->operator()(x);
       a = a_->operator()(x);
     }
+    array beta = sigmoid(reshape(b, {batch, length, c_.value_heads}));
+    array g = decay_rate_ *
+              layers::softplus(astype(reshape(a, {batch, length, c_.value_heads}), float32) + dt_bias_);
+    return {mixed, z, beta, g};
+  }
 
+  // The conv (with its state), the delta rule (with its state) and the gated norm:
+  // [B, T, Hv Dv] in x's dtype, before the output projection.
+  array core(const std::vector<array>& parts, Cache& cache) const override {
+    auto* state = dynamic_cast<RecurrentCache*>(&cache);
+    EMBER_CHECK(state != nullptr, ValueError, "[gated_delta_net] needs a recurrent cache, got a ",
+                cache.kind(), " cache");
+    const array& mixed = parts[0];
+    const array& z = parts[1];
+    const array& beta = parts[2];
+    const array& g = parts[3];
+    const int batch = mixed.shape(0), length = mixed.shape(1);
+    const int key_total = c_.key_heads * c_.key_dim;
     // Causal depthwise conv over [previous K-1 inputs, this call's inputs], then SiLU.
     const int k = c_.conv_kernel;
     array previous = state->conv_state() ? *state->conv_state()
@@ -119,9 +138,6 @@ class GatedDeltaNet final : public Mixer {
     // l2-normalised q and k (eps 1e-6 inside the sqrt, as fla's l2norm), q scaled by Dk^-1/2.
     q = fast::rms_norm(astype(q, float32), q_norm_weight_, l2_eps_);
     kk = fast::rms_norm(astype(kk, float32), k_norm_weight_, l2_eps_);
-    array beta = sigmoid(reshape(b, {batch, length, c_.value_heads}));
-    array g = decay_rate_ *
-              layers::softplus(astype(reshape(a, {batch, length, c_.value_heads}), float32) + dt_bias_);
     array initial = state->ssm_state()
                         ? *state->ssm_state()
                         : zeros({batch, c_.value_heads, c_.key_dim, c_.value_dim}, float32);
@@ -131,9 +147,12 @@ class GatedDeltaNet final : public Mixer {
     // Gated RMSNorm per value head: weight * norm(y) * silu(z), norm in float32.
     array zh = reshape(z, {batch, length, c_.value_heads, c_.value_dim});
     array normed = fast::rms_norm(y, norm_weight_, c_.eps);
-    array out = astype(fast::swiglu(astype(zh, float32), astype(normed, float32)), x.dtype());
-    return out_(reshape(out, {batch, length, c_.value_heads * c_.value_dim}));
+    array out = astype(fast::swiglu(astype(zh, float32), astype(normed, float32)), z.dtype());
+    return reshape(out, {batch, length, c_.value_heads * c_.value_dim});
   }
+
+  array epilogue(const array& y) const override { return out_(y); }
+
 
   std::unique_ptr<Cache> make_cache() const override { return std::make_unique<RecurrentCache>(); }
 
