@@ -210,7 +210,8 @@ array DecoderModel::forward_decode_segments(const array& tokens, CacheList& cach
     }
     return graph ? (*graph)(inputs) : segment(index)(inputs);
   };
-  auto parts = run(0, {tokens});
+  // One captured dtype for the ids, whatever integer type the caller passes.
+  auto parts = run(0, {tokens.dtype() == int32 ? tokens : astype(tokens, int32)});
   for (size_t i = 0; i < n; ++i) {
     array h = parts[0];
     array mixed = blocks[i].mixer->core(std::vector<array>(parts.begin() + 1, parts.end()), *caches[i]);
