@@ -45,12 +45,17 @@ class GatedDeltaNet final : public Mixer {
     EMBER_CHECK(conv.shape() == hf || conv.shape() == mlx, ValueError, "[load_model] tensor '",
                 conv_name, "' has shape ", shape_to_string(conv.shape()), ", expected ",
                 shape_to_string(hf));
-    const array conv_weight = reshape(conv, {conv_channels_, c.conv_kernel});
+    // [1, 1, K, C] and [1, 1, C]: a decode step's windows [1, 1, K, C] and conv [1, 1, C]
+    // need no Broadcast node.
+    conv_taps_ = reshape(transpose(reshape(conv, {conv_channels_, c.conv_kernel})),
+                         {1, 1, c.conv_kernel, conv_channels_});
     for (int i = 0; i < c.conv_kernel; ++i) {
-      conv_taps_.push_back(
-          reshape(slice(conv_weight, {0, i}, {conv_channels_, i + 1}), {conv_channels_}));
+      conv_tap_rows_.push_back(reshape(
+          slice(conv_taps_, {0, 0, i, 0}, {1, 1, i + 1, conv_channels_}), {1, 1, conv_channels_}));
     }
-    conv_bias_ = loader.take_optional(prefix + ".conv1d.bias", {conv_channels_});
+    if (auto bias = loader.take_optional(prefix + ".conv1d.bias", {conv_channels_})) {
+      conv_bias_ = reshape(*bias, {1, 1, conv_channels_});
+    }
     // What the forward needs of A_log: the decay rate -exp(A_log), in float32.
     decay_rate_ = negative(exp(loader.take_float32(prefix + ".A_log", {c.value_heads})));
     dt_bias_ = loader.take_float32(prefix + ".dt_bias", {c.value_heads});
@@ -117,11 +122,18 @@ class GatedDeltaNet final : public Mixer {
     array previous = state->conv_state() ? *state->conv_state()
                                          : zeros({batch, k - 1, conv_channels_}, mixed.dtype());
     array padded = concatenate({astype(previous, mixed.dtype()), mixed}, 1);  // [B, K-1+T, C]
+    // One token: its K inputs [B, 1, K, C] times the taps, summed over K in one reduction
+    // (float32 accumulator, as conv1d). Longer calls add the K shifted windows' products
+    // (a [B, T, K, C] stack would cost K times the input in memory during a prefill).
     array conv(0.0f);
-    for (int i = 0; i < k; ++i) {
-      array window = slice(padded, {0, i, 0}, {batch, i + length, conv_channels_});
-      array term = window * conv_taps_[i];
-      conv = i == 0 ? term : conv + term;
+    if (length == 1) {
+      conv = sum(reshape(padded, {batch, 1, k, conv_channels_}) * conv_taps_, 2);
+    } else {
+      for (int i = 0; i < k; ++i) {
+        array window = slice(padded, {0, i, 0}, {batch, i + length, conv_channels_});
+        array term = window * conv_tap_rows_[i];
+        conv = i == 0 ? term : conv + term;
+      }
     }
     if (conv_bias_) conv = conv + *conv_bias_;
     conv = layers::silu(conv);
@@ -163,7 +175,8 @@ class GatedDeltaNet final : public Mixer {
   layers::Linear out_{array(0.0f), std::nullopt};
   // Made once at load, so a forward step adds no nodes for them: the conv's taps ([C]
   // each), -exp(A_log), and the l2 norms' weights.
-  std::vector<array> conv_taps_;
+  array conv_taps_{0.0f};             // [1, 1, K, C]
+  std::vector<array> conv_tap_rows_;  // K x [1, 1, C], views of it
   array decay_rate_{0.0f}, dt_bias_{0.0f}, norm_weight_{0.0f};
   array q_norm_weight_{0.0f}, k_norm_weight_{0.0f};  // see the constructor
   float l2_eps_ = 0.0f;
