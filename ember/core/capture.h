@@ -46,12 +46,13 @@ class CapturedGraph {
 /// default device, private to the capture); while `fn` builds its graph, `s` is this
 /// thread's default stream, and every op `fn` applies to its inputs must run on it
 /// (ValueError otherwise). What does not depend on the inputs (weights `fn` closes over,
-/// values it derives from them alone) is evaluated first, once: constants of the graph. The graph-depth guard (G3) is off while `fn` runs: its
-/// whole graph is evaluated by the capture. The graph keeps every buffer its kernels touch for its
-/// whole life (G1), so it costs its intermediates' memory. What `fn` computes must depend
-/// only on the inputs' values, not on anything read back to the host; checks a kernel
-/// reports after completion (an out-of-range gather index) run for the capturing run only.
-/// Nothing else may submit to `s` while it captures.
+/// values it derives from them alone) is evaluated first, once: constants of the graph.
+/// The graph-depth guard (G3) is off while `fn` runs: the capture evaluates its whole
+/// graph. The graph keeps every buffer its kernels touch for its whole life (G1), so it
+/// costs its intermediates' memory. What `fn` computes must depend only on the inputs'
+/// values, not on anything read back to the host; checks a kernel reports after completion
+/// (an out-of-range gather index) run for the capturing run only. Nothing else may submit
+/// to `s` while it captures.
 CapturedGraph capture_graph(const std::function<std::vector<array>(const std::vector<array>&)>& fn,
                             const std::vector<array>& example_inputs, StreamOrDevice s = {});
 
