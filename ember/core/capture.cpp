@@ -1,6 +1,6 @@
 // capture_graph (capture.h): static input copies, fn's graph built on the capturing
-// stream, what does not depend on the inputs evaluated first, one eval with the stream's executor
-// capturing, and the node a call builds.
+// stream, what does not depend on the inputs evaluated first, one eval with the stream's
+// executor capturing, and the node a call builds.
 #include "ember/core/capture.h"
 
 #include <unordered_set>
@@ -15,58 +15,38 @@ namespace ember {
 
 namespace {
 
-// The unevaluated nodes behind `outputs`, inputs before their users.
-std::vector<array> pending_nodes(const std::vector<array>& outputs) {
-  std::vector<array> order;
-  std::unordered_set<const void*> seen;
-  struct Frame {
-    array a;
-    size_t next_input;
-  };
-  std::vector<Frame> stack;
-  auto visit = [&](const array& a) {
-    if (a.is_available() || !a.has_primitive() || !seen.insert(a.node().get()).second) return;
-    stack.push_back({a, 0});
-  };
-  for (const auto& out : outputs) {
-    visit(out);
-    while (!stack.empty()) {
-      Frame& frame = stack.back();
-      const auto& inputs = frame.a.inputs();
-      if (frame.next_input < inputs.size()) {
-        const array input = inputs[frame.next_input++];
-        visit(input);  // may reallocate `stack`
-      } else {
-        order.push_back(std::move(frame.a));
-        stack.pop_back();
-      }
-    }
-  }
-  return order;
-}
-
 // Nodes that do not depend on the function's inputs (weights made lazily, values the
 // function derives from them) are evaluated first: constants of the graph, computed once.
 // A node that does depend on the inputs but runs off `stream` is an op the capture cannot
 // see: a ValueError.
 void evaluate_constants(const std::vector<array>& outputs, const std::vector<array>& inputs,
                         const Stream& stream) {
-  std::unordered_set<const void*> depends;  // nodes that read the inputs
+  std::unordered_set<const detail::Node*> seen;
+  std::unordered_set<const detail::Node*> depends;  // nodes that read the inputs
   for (const auto& in : inputs) depends.insert(in.node().get());
   std::vector<array> constants;
-  for (const auto& a : pending_nodes(outputs)) {
-    bool reads_inputs = false;
-    for (const auto& input : a.inputs()) reads_inputs = reads_inputs || depends.count(input.node().get());
-    if (!reads_inputs) {
-      constants.push_back(a);
-      continue;
-    }
-    depends.insert(a.node().get());
-    const Stream& where = a.primitive().stream();
-    EMBER_CHECK(where == stream, ValueError, "[capture_graph] ", a.primitive().name(), " runs on ",
-                where, ", not on the capturing stream ", stream,
-                ": build every op of the function on that stream (the default while it runs)");
-  }
+  detail::walk_inputs_first(
+      outputs,
+      [&](const std::shared_ptr<detail::Node>& node) {  // unevaluated, not seen yet
+        const auto status = node->load_status();
+        return node->primitive && status != detail::Status::available &&
+               status != detail::Status::failed && seen.insert(node.get()).second;
+      },
+      [&](std::shared_ptr<detail::Node> node) {
+        bool reads_inputs = false;
+        for (const auto& input : node->inputs) {
+          reads_inputs = reads_inputs || depends.count(input.node().get());
+        }
+        if (!reads_inputs) {
+          constants.emplace_back(std::move(node), 0);
+          return;
+        }
+        depends.insert(node.get());
+        const Stream& where = node->primitive->stream();
+        EMBER_CHECK(where == stream, ValueError, "[capture_graph] ", node->primitive->name(),
+                    " runs on ", where, ", not on the capturing stream ", stream,
+                    ": build every op of the function on that stream (the default while it runs)");
+      });
   if (!constants.empty()) eval(constants);
 }
 

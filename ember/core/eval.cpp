@@ -152,29 +152,14 @@ void run_node(const std::shared_ptr<detail::Node>& node) noexcept {
 void schedule(const std::vector<array>& outputs) {
   std::lock_guard lock(g_schedule_mutex);
   std::vector<std::shared_ptr<detail::Node>> tape;
-  struct Frame {
-    std::shared_ptr<detail::Node> node;
-    size_t next_input;
-  };
-  std::vector<Frame> stack;
-  auto claim = [&](const std::shared_ptr<detail::Node>& node) {
-    if (node->load_status() != detail::Status::unscheduled) return;
-    node->status.store(detail::Status::scheduled, std::memory_order_release);
-    stack.push_back({node, 0});
-  };
-  for (const auto& output : outputs) {
-    claim(output.node());
-    while (!stack.empty()) {
-      Frame& frame = stack.back();
-      if (frame.next_input < frame.node->inputs.size()) {
-        const auto& input = frame.node->inputs[frame.next_input++].node();
-        claim(input);  // may reallocate `stack`: `frame` is not used after this
-      } else {
-        tape.push_back(std::move(frame.node));
-        stack.pop_back();
-      }
-    }
-  }
+  detail::walk_inputs_first(
+      outputs,
+      [](const std::shared_ptr<detail::Node>& node) {  // claim
+        if (node->load_status() != detail::Status::unscheduled) return false;
+        node->status.store(detail::Status::scheduled, std::memory_order_release);
+        return true;
+      },
+      [&](std::shared_ptr<detail::Node> node) { tape.push_back(std::move(node)); });
   // Runs of consecutive nodes on one stream go in one batch (one lock, one wake-up).
   // Every submission happens under g_schedule_mutex, so tickets are known in advance.
   std::vector<detail::Task> batch;

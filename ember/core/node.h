@@ -99,4 +99,32 @@ struct Node {
 /// Nodes alive in the process (for tests and memory reports of graph size, G3).
 int64_t live_node_count();
 
+/// Walks the nodes behind `roots`, each after the inputs it enters (iteratively, so at any
+/// depth). `enter(node)` says whether to walk into a node and must refuse one it has
+/// entered before; `leave(node)` receives each entered node once its inputs are done.
+template <class Enter, class Leave>
+void walk_inputs_first(const std::vector<array>& roots, Enter&& enter, Leave&& leave) {
+  struct Frame {
+    std::shared_ptr<Node> node;
+    size_t next_input;
+  };
+  std::vector<Frame> stack;
+  auto visit = [&](const std::shared_ptr<Node>& node) {
+    if (enter(node)) stack.push_back({node, 0});
+  };
+  for (const auto& root : roots) {
+    visit(root.node());
+    while (!stack.empty()) {
+      Frame& frame = stack.back();
+      if (frame.next_input < frame.node->inputs.size()) {
+        const auto& input = frame.node->inputs[frame.next_input++].node();
+        visit(input);  // may reallocate `stack`: `frame` is not used after this
+      } else {
+        leave(std::move(frame.node));
+        stack.pop_back();
+      }
+    }
+  }
+}
+
 }  // namespace ember::detail

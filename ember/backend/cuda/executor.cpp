@@ -244,14 +244,15 @@ class GpuExecutor final : public detail::StreamExecutor {
     c.node = std::move(node);
     c.submission = std::move(submission);
     c.failure = failure;
-    // A task that enqueued nothing (a view) is complete when everything before it on the
-    // stream is: it shares the last event instead of recording one.
-    const bool enqueued_work =
-        waited_on_event_ || cuda::current_stream_uses() != stream_uses_at_start_;
+    const bool capturing = cuda::is_capturing();
     try {
-      if (capturing_) {
+      if (capturing) {
         c.event = capture_event_;  // recorded after the graph's first run (finish_capture)
       } else {
+        // A task that enqueued nothing (a view) is complete when everything before it on
+        // the stream is: it shares the last event instead of recording one.
+        const bool enqueued_work =
+            waited_on_event_ || cuda::current_stream_uses() != stream_uses_at_start_;
         if (enqueued_work || !last_event_) last_event_ = record_event();
         c.event = last_event_;
       }
@@ -272,7 +273,7 @@ class GpuExecutor final : public detail::StreamExecutor {
     // finds the event (or, once complete, none). Failures are published by the worker,
     // except while capturing: later captured tasks must not wait for a worker that gets
     // nothing until the capture ends (which then fails them all).
-    if (!c.failure || capturing_) {
+    if (!c.failure || capturing) {
       c.node->status.store(detail::Status::enqueued, std::memory_order_release);
       c.node->status.notify_all();
     }
@@ -330,7 +331,7 @@ class GpuExecutor final : public detail::StreamExecutor {
       }
       // Bound the work in flight (and the memory it holds), counting what is gathered.
       // A capture holds its tasks until it ends, and its buffers for its life anyway.
-      if (!capturing_ && !room_in_flight()) {
+      if (!cuda::is_capturing() && !room_in_flight()) {
         hand_over_completions();
         std::unique_lock lock(mutex_);
         in_flight_cv_.wait(lock, [&] { return room_in_flight(); });
@@ -368,7 +369,7 @@ class GpuExecutor final : public detail::StreamExecutor {
   // Launcher thread: passes the gathered completions to the completion worker.
   void hand_over_completions() {
     // A captured task completes only with the graph's first run (finish_capture).
-    if (gathered_.empty() || capturing_) return;
+    if (gathered_.empty() || cuda::is_capturing()) return;
     const auto start = LaunchProfile::now(LaunchProfile::get());
     {
       std::lock_guard lock(mutex_);
@@ -394,14 +395,12 @@ class GpuExecutor final : public detail::StreamExecutor {
     } catch (...) {
       capture_failure_ = std::current_exception();
     }
-    capturing_ = true;
     cuda::set_capturing(true);
   }
 
   // Launcher thread, as a task: ends the capture, runs the graph once and completes the
   // captured tasks with it (or fails them all with the capture's error).
   void finish_capture() {
-    capturing_ = false;
     cuda::set_capturing(false);
     std::exception_ptr failure = capture_failure_;
     cudaGraph_t graph = nullptr;
@@ -569,9 +568,9 @@ class GpuExecutor final : public detail::StreamExecutor {
   std::shared_ptr<detail::DeviceEvent> last_event_;  // the newest recorded on stream_
   uint64_t stream_uses_at_start_ = 0;  // cuda::current_stream_uses() when the task began
   bool waited_on_event_ = false;       // the task ordered stream_ after another stream
-  // Capture (begin_capture's task to end_capture's): tasks' kernels go into a graph and
-  // their completions wait in gathered_ for its first run, marked by capture_event_.
-  bool capturing_ = false;
+  // Capture (begin_capture's task to end_capture's, while cuda::is_capturing() on the
+  // launcher): tasks' kernels go into a graph and their completions wait in gathered_ for
+  // its first run, marked by capture_event_.
   std::shared_ptr<CudaEvent> capture_event_;
   std::exception_ptr capture_failure_;
   // What finish_capture leaves for end_capture's caller (under mutex_).

@@ -29,11 +29,11 @@ class Attention final : public Mixer {
  public:
   Attention(layers::Loader& loader, const std::string& prefix, const AttentionConfig& config)
       : config_(config),
-        q_features_(config.heads * config.head_dim * (config.output_gate ? 2 : 1)),
-        kv_features_(config.kv_heads * config.head_dim),
         qkv_proj_(layers::load_fused_linear(
             loader, {prefix + ".q_proj", prefix + ".k_proj", prefix + ".v_proj"},
-            {q_features_, kv_features_, kv_features_}, config.hidden)),
+            {config.heads * config.head_dim * (config.output_gate ? 2 : 1),
+             config.kv_heads * config.head_dim, config.kv_heads * config.head_dim},
+            config.hidden)),
         o_proj_(layers::load_linear(loader, prefix + ".o_proj", config.hidden,
                                     config.heads * config.head_dim)) {
     if (config.qk_norm) {
@@ -104,8 +104,7 @@ class Attention final : public Mixer {
 
  private:
   AttentionConfig config_;
-  int q_features_, kv_features_;  // of the fused projection's output: [q | k | v]
-  layers::Linear qkv_proj_, o_proj_;
+  layers::Linear qkv_proj_, o_proj_;  // qkv_proj_'s output: [q (and gate) | k | v]
   std::optional<Norm> q_norm_, k_norm_;
 };
 
@@ -123,12 +122,7 @@ array DecoderModel::forward(const array& tokens, CacheList& caches) {
               " caches for ", blocks.size(), " layers");
   if (decode_graphs && tokens.shape(1) == 1 && !blocks.empty() &&
       to_stream({}).device.type == Device::gpu) {
-    bool failed;
-    {
-      std::lock_guard lock(segments_mutex_);
-      failed = segments_failed_;
-    }
-    if (!failed) return forward_decode_segments(tokens, caches);
+    return forward_decode_segments(tokens, caches);
   }
   array h = layers::embed(embed_tokens, tokens);
   for (size_t i = 0; i < blocks.size(); ++i) {

@@ -86,8 +86,8 @@ class DecoderModel : public Model {
 
  private:
   array forward_decode_segments(const array& tokens, CacheList& caches);
-  // Per batch size, block i's captured tail (Note [Decode segments]); an empty vector once
-  // a capture failed (then every step runs plain ops).
+  // Per batch size, the captured segments (Note [Decode segments]); once a capture has
+  // failed, segments not yet captured run as plain ops.
   std::mutex segments_mutex_;
   std::map<int, std::vector<std::optional<CapturedGraph>>> segments_;
   bool segments_failed_ = false;
