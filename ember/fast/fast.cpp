@@ -23,6 +23,21 @@ bool has_kernel_dtype(Dtype dtype) {
 // Whether `a` is a [size] vector, as the fused kernels read weights and biases.
 bool is_vector_of(const array& a, int size) { return a.ndim() == 1 && a.shape(0) == size; }
 
+// An attention mask as the fused kernel reads it: each axis 1 or its size in `scores` ([B,
+// Hq, L, S]), boolean or additive; float64 becomes float32 as in the composition. Other
+// masks get nullopt and the composition (which rejects what does not broadcast).
+std::optional<array> attention_kernel_mask(const array& mask, const Shape& scores,
+                                           Stream stream) {
+  if (mask.ndim() > 4) return std::nullopt;
+  const int skipped = 4 - mask.ndim();
+  for (int axis = 0; axis < mask.ndim(); ++axis) {
+    if (mask.shape(axis) != 1 && mask.shape(axis) != scores[skipped + axis]) return std::nullopt;
+  }
+  if (mask.dtype() == bool_ || has_kernel_dtype(mask.dtype())) return mask;
+  if (is_floating_point(mask.dtype())) return astype(mask, float32, stream);
+  return std::nullopt;
+}
+
 }  // namespace
 
 array swiglu(const array& gate, const array& up, StreamOrDevice s) {
@@ -76,8 +91,10 @@ array layer_norm(const array& x, const std::optional<array>& weight,
                std::move(inputs));
 }
 
-array rope(const array& x, int dims, bool traditional, std::optional<float> base, float scale,
-           int offset, const std::optional<array>& freqs, StreamOrDevice s) {
+namespace {
+
+void check_rope_arguments(const array& x, int dims, const std::optional<float>& base,
+                          const std::optional<array>& freqs) {
   EMBER_CHECK(x.ndim() >= 2, ValueError, "[rope] input must have at least 2 dimensions, got ",
               shape_to_string(x.shape()));
   const int features = x.shape(-1);
@@ -90,16 +107,47 @@ array rope(const array& x, int dims, bool traditional, std::optional<float> base
     EMBER_CHECK(freqs->ndim() == 1 && freqs->shape(0) == half, ValueError,
                 "[rope] freqs must have shape [", half, "], got ", shape_to_string(freqs->shape()));
   }
+}
+
+// The RoPE node at `offset`, or at the int32 scalar `dynamic_offset` where given.
+array rope_node(const array& x, int dims, bool traditional, std::optional<float> base, float scale,
+                int offset, const std::optional<array>& dynamic_offset,
+                const std::optional<array>& freqs, Stream stream) {
+  std::vector<array> inputs{x};
+  if (freqs) inputs.push_back(astype(*freqs, float32, stream));
+  if (dynamic_offset) inputs.push_back(*dynamic_offset);
+  return array(Shape(x.shape()), x.dtype(),
+               std::make_shared<RoPE>(stream, dims, traditional, base.value_or(0.0f), scale, offset,
+                                      dynamic_offset.has_value()),
+               std::move(inputs));
+}
+
+}  // namespace
+
+array rope(const array& x, int dims, bool traditional, std::optional<float> base, float scale,
+           int offset, const std::optional<array>& freqs, StreamOrDevice s) {
+  check_rope_arguments(x, dims, base, freqs);
   if (!has_kernel_dtype(x.dtype())) {
     return reference::rope(x, dims, traditional, base, scale, offset, freqs, s);
   }
+  return rope_node(x, dims, traditional, base, scale, offset, std::nullopt, freqs, to_stream(s));
+}
+
+array rope(const array& x, int dims, bool traditional, std::optional<float> base, float scale,
+           const array& offset, const std::optional<array>& freqs, StreamOrDevice s) {
+  check_rope_arguments(x, dims, base, freqs);
+  EMBER_CHECK(offset.ndim() == 0 || (offset.ndim() == 1 && offset.shape(0) == 1), ValueError,
+              "[rope] offset must be a scalar or of shape [1], got ",
+              shape_to_string(offset.shape()));
+  EMBER_CHECK(is_integral(offset.dtype()), TypeError,
+              "[rope] offset must be an integer array, got ", offset.dtype());
   const Stream stream = to_stream(s);
-  std::vector<array> inputs{x};
-  if (freqs) inputs.push_back(astype(*freqs, float32, stream));
-  return array(Shape(x.shape()), x.dtype(),
-               std::make_shared<RoPE>(stream, dims, traditional, base.value_or(0.0f), scale,
-                                      offset),
-               std::move(inputs));
+  // One dtype for the kernels to read.
+  const array offset32 = astype(offset, int32, stream);
+  if (!has_kernel_dtype(x.dtype())) {
+    return reference::rope(x, dims, traditional, base, scale, offset32, freqs, stream);
+  }
+  return rope_node(x, dims, traditional, base, scale, 0, offset32, freqs, stream);
 }
 
 array scaled_dot_product_attention(const array& queries, const array& keys, const array& values,
@@ -126,12 +174,21 @@ array scaled_dot_product_attention(const array& queries, const array& keys, cons
   const Dtype dtype = queries.dtype();
   const bool fused_head_dim = head_dim == 64 || head_dim == 80 || head_dim == 96 ||
                               head_dim == 128 || head_dim == 256;
-  if (stream.device.type == Device::gpu && mask_mode != "array" && length >= 1 && length <= 8 &&
-      kv_length >= 1 && batch >= 1 && fused_head_dim && values.shape(3) == head_dim &&
-      has_kernel_dtype(dtype) && keys.dtype() == dtype && values.dtype() == dtype) {
-    return array(Shape(queries.shape()), dtype,
-                 std::make_shared<ScaledDotProductAttention>(stream, scale, mask_mode == "causal"),
-                 {queries, keys, values});
+  if (stream.device.type == Device::gpu && length >= 1 && length <= 8 && kv_length >= 1 &&
+      batch >= 1 && fused_head_dim && values.shape(3) == head_dim && has_kernel_dtype(dtype) &&
+      keys.dtype() == dtype && values.dtype() == dtype) {
+    std::optional<array> mask;
+    if (mask_arr) {
+      mask = attention_kernel_mask(*mask_arr, {batch, q_heads, length, kv_length}, stream);
+    }
+    if (mask.has_value() == mask_arr.has_value()) {
+      std::vector<array> inputs{queries, keys, values};
+      if (mask) inputs.push_back(std::move(*mask));
+      return array(Shape(queries.shape()), dtype,
+                   std::make_shared<ScaledDotProductAttention>(stream, scale, mask_mode == "causal",
+                                                               mask.has_value()),
+                   std::move(inputs));
+    }
   }
   const int groups = q_heads / kv_heads;
   array q = reshape(astype(queries, float32, s) * array(scale), {batch, kv_heads, groups, length, head_dim}, s);

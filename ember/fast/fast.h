@@ -38,6 +38,14 @@ array layer_norm(const array& x, const std::optional<array>& weight,
 array rope(const array& x, int dims, bool traditional, std::optional<float> base, float scale,
            int offset, const std::optional<array>& freqs = std::nullopt, StreamOrDevice s = {});
 
+/// rope at an offset held in a scalar (or [1]) array of any integer dtype, read on the
+/// device when the op runs rather than when it is built, so that a captured CUDA graph
+/// (core/capture.h) taking the offset as an input replays RoPE at a position that changes
+/// from call to call. Otherwise the rope above at the offset's value, cast to int32.
+array rope(const array& x, int dims, bool traditional, std::optional<float> base, float scale,
+           const array& offset, const std::optional<array>& freqs = std::nullopt,
+           StreamOrDevice s = {});
+
 /// softmax(q k^T * scale + mask) v for q [B, Hq, L, D], k [B, Hkv, S, D], v [B, Hkv, S, Dv]
 /// with Hq a multiple of Hkv (grouped-query attention). mask_mode "causal" lets query l
 /// attend to keys up to S - L + l; "array" uses mask_arr, broadcastable to [B, Hq, L, S]:

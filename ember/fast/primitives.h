@@ -50,31 +50,40 @@ class LayerNorm : public UnaryPrimitive {
   bool has_bias_;
 };
 
-/// fast::rope: inputs x ([..., L, D], float32, float16 or bfloat16) and, when the periods are
-/// given, freqs ([dims / 2], float32); then `base` is unused. Angles and the rotation are
-/// float32; the output has x's shape and dtype.
+/// fast::rope: inputs x ([..., L, D], float32, float16 or bfloat16), then freqs ([dims / 2],
+/// float32) when the periods are given (then `base` is unused), then, with dynamic_offset,
+/// the offset (a scalar int32 read when the op runs; then `offset` is unused). Angles and
+/// the rotation are float32; the output has x's shape and dtype.
 class RoPE : public UnaryPrimitive {
  public:
-  RoPE(Stream stream, int dims, bool traditional, float base, float scale, int offset)
+  RoPE(Stream stream, int dims, bool traditional, float base, float scale, int offset,
+       bool dynamic_offset = false)
       : UnaryPrimitive(stream),
         dims_(dims),
         traditional_(traditional),
         base_(base),
         scale_(scale),
-        offset_(offset) {}
+        offset_(offset),
+        dynamic_offset_(dynamic_offset) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   void eval_gpu(const std::vector<array>& inputs, array& out) override;
   const char* name() const override { return "RoPE"; }
   bool is_equivalent(const Primitive& other) const override {
     const auto* o = dynamic_cast<const RoPE*>(&other);
     return o != nullptr && o->dims_ == dims_ && o->traditional_ == traditional_ &&
-           o->base_ == base_ && o->scale_ == scale_ && o->offset_ == offset_;
+           o->base_ == base_ && o->scale_ == scale_ && o->offset_ == offset_ &&
+           o->dynamic_offset_ == dynamic_offset_;
   }
   int dims() const { return dims_; }
   bool traditional() const { return traditional_; }
   float base() const { return base_; }
   float scale() const { return scale_; }
   int offset() const { return offset_; }
+  bool dynamic_offset() const { return dynamic_offset_; }
+  /// Whether inputs[1] is freqs.
+  bool has_freqs(const std::vector<array>& inputs) const {
+    return inputs.size() == (dynamic_offset_ ? 3u : 2u);
+  }
 
  private:
   int dims_;
@@ -82,6 +91,7 @@ class RoPE : public UnaryPrimitive {
   float base_;
   float scale_;
   int offset_;
+  bool dynamic_offset_;
 };
 
 /// fast::gated_delta_rule: inputs q, k, v, g, beta, state (all float32, row-contiguous);
@@ -98,27 +108,32 @@ class GatedDeltaRule : public Primitive {
 };
 
 /// fast::scaled_dot_product_attention for a few queries: inputs q [B, Hq, L, D], k and v
-/// [B, Hkv, S, D] of one dtype (float32, float16 or bfloat16), Hq a multiple of Hkv; output
-/// [B, Hq, L, D] in that dtype. Scores and softmax are float32, as in the composition;
+/// [B, Hkv, S, D] of one dtype (float32, float16 or bfloat16), Hq a multiple of Hkv, then
+/// with `has_mask` a mask whose axes (at most 4, each 1 or its size) broadcast to [B, Hq, L,
+/// S]: bool_ (true keeps) or float32, float16, bfloat16 (added to the scaled scores). Output
+/// [B, Hq, L, D] in q's dtype. Scores and softmax are float32, as in the composition;
 /// `causal` lets query l see keys up to S - L + l. fast.cpp uses it on the GPU for
 /// L <= 8 and head sizes 64, 80, 96, 128, 256 (the CUDA kernel's limits).
 class ScaledDotProductAttention : public UnaryPrimitive {
  public:
-  ScaledDotProductAttention(Stream stream, float scale, bool causal)
-      : UnaryPrimitive(stream), scale_(scale), causal_(causal) {}
+  ScaledDotProductAttention(Stream stream, float scale, bool causal, bool has_mask)
+      : UnaryPrimitive(stream), scale_(scale), causal_(causal), has_mask_(has_mask) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   void eval_gpu(const std::vector<array>& inputs, array& out) override;
   const char* name() const override { return "ScaledDotProductAttention"; }
   bool is_equivalent(const Primitive& other) const override {
     const auto* o = dynamic_cast<const ScaledDotProductAttention*>(&other);
-    return o != nullptr && o->scale_ == scale_ && o->causal_ == causal_;
+    return o != nullptr && o->scale_ == scale_ && o->causal_ == causal_ &&
+           o->has_mask_ == has_mask_;
   }
   float scale() const { return scale_; }
   bool causal() const { return causal_; }
+  bool has_mask() const { return has_mask_; }
 
  private:
   float scale_;
   bool causal_;
+  bool has_mask_;
 };
 
 }  // namespace ember::fast

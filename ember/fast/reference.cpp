@@ -28,14 +28,17 @@ array layer_norm(const array& x, const std::optional<array>& weight,
   return out;
 }
 
-array rope(const array& x, int dims, bool traditional, std::optional<float> base, float scale,
-           int offset, const std::optional<array>& freqs, StreamOrDevice s) {
-  const int features = x.shape(-1), length = x.shape(-2);
+namespace {
+
+// rope at the positions ([L], int32) of x's second-to-last axis.
+array rope_at(const array& x, int dims, bool traditional, std::optional<float> base, float scale,
+              const array& positions, const std::optional<array>& freqs, StreamOrDevice s) {
+  const int features = x.shape(-1);
   const int half = dims / 2;
   array inv_freq = freqs ? reciprocal(astype(*freqs, float32, s), s)
                          : exp(arange(0, half, s) * array(-2.0f * std::log(*base) / dims), s);
-  array positions = astype(arange(offset, offset + length, s), float32, s) * array(scale);
-  array theta = outer(positions, astype(inv_freq, float32, s), s);  // [L, half]
+  array scaled_positions = astype(positions, float32, s) * array(scale);
+  array theta = outer(scaled_positions, astype(inv_freq, float32, s), s);  // [L, half]
   array cos_t = cos(theta, s), sin_t = sin(theta, s);
   array x32 = astype(x, float32, s);
   const int nd = x.ndim();
@@ -62,6 +65,20 @@ array rope(const array& x, int dims, bool traditional, std::optional<float> base
                               : concatenate({out1, out2}, -1, s);
   if (dims < features) rotated = concatenate({rotated, features_slice(dims, features, 1)}, -1, s);
   return astype(rotated, x.dtype(), s);
+}
+
+}  // namespace
+
+array rope(const array& x, int dims, bool traditional, std::optional<float> base, float scale,
+           int offset, const std::optional<array>& freqs, StreamOrDevice s) {
+  const int length = x.shape(-2);
+  return rope_at(x, dims, traditional, base, scale, arange(offset, offset + length, s), freqs, s);
+}
+
+array rope(const array& x, int dims, bool traditional, std::optional<float> base, float scale,
+           const array& offset, const std::optional<array>& freqs, StreamOrDevice s) {
+  const array positions = add(arange(0, x.shape(-2), s), astype(offset, int32, s), s);
+  return rope_at(x, dims, traditional, base, scale, positions, freqs, s);
 }
 
 }  // namespace ember::fast::reference

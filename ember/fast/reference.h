@@ -20,4 +20,9 @@ array layer_norm(const array& x, const std::optional<array>& weight,
 array rope(const array& x, int dims, bool traditional, std::optional<float> base, float scale,
            int offset, const std::optional<array>& freqs = std::nullopt, StreamOrDevice s = {});
 
+/// rope at an integer scalar (or [1]) offset array: positions arange(L) + offset in int32.
+array rope(const array& x, int dims, bool traditional, std::optional<float> base, float scale,
+           const array& offset, const std::optional<array>& freqs = std::nullopt,
+           StreamOrDevice s = {});
+
 }  // namespace ember::fast::reference

@@ -1,7 +1,8 @@
 // The fused rms_norm, layer_norm and rope primitives (fast/primitives.h) on the CPU against
 // their reference compositions (fast/reference.h): random inputs in float32, float16 and
 // bfloat16, with and without weight and bias, rows that are not a multiple of 4, strided
-// inputs, every rope variant; the argument errors; and the fallbacks where no kernel applies.
+// inputs, every rope variant, rope at an array offset (also against the formula in float64);
+// the argument errors; and the fallbacks where no kernel applies.
 #include "ember/fast/fast.h"
 
 #include <gtest/gtest.h>
@@ -315,6 +316,155 @@ TEST(FastRope, Errors) {
                            "[rope]");
 }
 
+// Array offsets (rope's second overload): the same node at the array's value, read when it
+// runs. Bit for bit the int-offset kernel's result, and within rounding of the formula in
+// float64.
+
+// rope of x in float64 from x's values, the periods as fast::rope takes them, and
+// positions offset + l.
+std::vector<double> rope_formula(const array& x, const RopeCase& c, int offset,
+                                 const std::optional<array>& freqs) {
+  const auto in = values(x);
+  const int features = x.shape(-1), length = x.shape(-2), half = c.dims / 2;
+  std::vector<double> inv_freq(half);
+  const auto periods_values = freqs ? values(*freqs) : std::vector<double>();
+  for (int i = 0; i < half; ++i) {
+    inv_freq[i] = freqs ? 1.0 / periods_values[i] : std::pow(double{c.base}, -2.0 * i / c.dims);
+  }
+  std::vector<double> out(in);
+  for (size_t row = 0; row < in.size() / features; ++row) {
+    const double position = static_cast<double>(offset + static_cast<int>(row % length)) * c.scale;
+    const double* src = in.data() + row * features;
+    double* dst = out.data() + row * features;
+    for (int i = 0; i < half; ++i) {
+      const int j1 = c.traditional ? 2 * i : i, j2 = c.traditional ? 2 * i + 1 : i + half;
+      const double theta = position * inv_freq[i];
+      dst[j1] = src[j1] * std::cos(theta) - src[j2] * std::sin(theta);
+      dst[j2] = src[j2] * std::cos(theta) + src[j1] * std::sin(theta);
+    }
+  }
+  return out;
+}
+
+// A float32 angle is off by about an ulp of position * scale (position, scale and
+// exp(i * exponent) each round), which moves an output by up to |x1| + |x2| times that; then
+// the output dtype rounds. The bounds allow about twice the errors seen.
+void expect_near_rope_formula(const array& y, const array& x, const RopeCase& c, int offset,
+                              const std::optional<array>& freqs, const std::string& what) {
+  const auto got = values(y), in = values(x), want = rope_formula(x, c, offset, freqs);
+  const double rounding = y.dtype() == float32 ? 2e-7 : y.dtype() == float16 ? 0x1p-10 : 0x1p-7;
+  const int features = x.shape(-1), length = x.shape(-2), half = c.dims / 2;
+  int reported = 0;
+  for (size_t k = 0; k < got.size(); ++k) {
+    const int feature = static_cast<int>(k % features);
+    double partners = 0.0;  // |x1| + |x2| of the element's pair
+    if (feature < c.dims) {
+      const int i = c.traditional ? feature / 2 : feature % half;
+      const size_t row_start = k - feature;
+      partners = std::abs(in[row_start + (c.traditional ? 2 * i : i)]) +
+                 std::abs(in[row_start + (c.traditional ? 2 * i + 1 : i + half)]);
+    }
+    const double position = std::abs(offset + static_cast<double>((k / features) % length));
+    const double angle_error = 2e-7 * position * std::abs(c.scale) + 4e-7;
+    const double tol = rounding * std::abs(want[k]) + partners * angle_error + 1e-7;
+    if (std::abs(got[k] - want[k]) > tol && reported++ < 5) {
+      ADD_FAILURE() << what << ": element " << k << " got " << got[k] << " want " << want[k]
+                    << " (tolerance " << tol << ")";
+    }
+  }
+}
+
+void expect_identical(const array& got, const array& want, const std::string& what) {
+  ASSERT_EQ(got.shape(), want.shape()) << what;
+  ASSERT_EQ(got.dtype(), want.dtype()) << what;
+  EXPECT_EQ(values(got), values(want)) << what;
+}
+
+TEST(FastRope, ArrayOffsetMatchesIntOffset) {
+  const std::vector<RopeCase> cases = {
+      {{2, 3, 7, 64}, 64, false, 10000.0f, 1.0f, 0},
+      {{2, 3, 7, 64}, 64, true, 10000.0f, 1.0f, 0},
+      {{1, 4, 5, 128}, 64, false, 1000000.0f, 1.0f, 0},  // partial rotary
+      {{2, 9, 70}, 48, true, 500000.0f, 2.0f, 0},        // odd tail, scale != 1
+      {{6, 32}, 32, false, -1.0f, 1.0f, 0},              // freqs
+      {{2, 2, 3, 96}, 80, true, -1.0f, 0.5f, 0},
+      {{1, 16, 1, 128}, 128, false, 10000.0f, 1.0f, 0},  // decode
+  };
+  // An offset array of each dtype kind a caller might hold, as a scalar or as [1].
+  const std::vector<std::pair<Dtype, bool>> offset_kinds = {
+      {int32, false}, {int64, true}, {uint32, false}, {int16, true}};
+  unsigned seed = 900;
+  for (Dtype dtype : kDtypes) {
+    for (const auto& base_case : cases) {
+      for (int offset : {0, 1, 17, 2047, -3}) {
+        RopeCase c = base_case;
+        c.offset = offset;
+        const auto [offset_dtype, as_vector] =
+            offset < 0 ? std::pair{int32, false} : offset_kinds[seed % offset_kinds.size()];
+        array offset_array = astype(array(offset), offset_dtype);
+        if (as_vector) offset_array = reshape(offset_array, {1});
+        const std::string what = describe(c, dtype) + " offset array " +
+                                 std::string(dtype_name(offset_dtype)) + (as_vector ? " [1]" : "");
+        std::optional<float> base;
+        std::optional<array> freqs;
+        if (c.base > 0) {
+          base = c.base;
+        } else {
+          freqs = periods(c.dims);
+        }
+        array x = random_array(c.shape, dtype, ++seed);
+        array y = fast::rope(x, c.dims, c.traditional, base, c.scale, offset_array, freqs);
+        expect_fused(y, "RoPE");
+        EXPECT_TRUE(dynamic_cast<const fast::RoPE&>(y.primitive()).dynamic_offset()) << what;
+        expect_identical(y, fast::rope(x, c.dims, c.traditional, base, c.scale, offset, freqs),
+                         what);
+        expect_near_rope_formula(y, x, c, offset, freqs, what);
+      }
+    }
+  }
+}
+
+TEST(FastRope, ArrayOffsetIsReadWhenTheOpRuns) {
+  array x = random_array({2, 4, 5, 64}, bfloat16, 950);
+  // A lazy sum and a one-element slice that starts inside its buffer.
+  array lazy_offset = add(array(40), array(2));
+  array sliced_offset = slice(arange(100, 110), {4}, {5});
+  expect_identical(fast::rope(x, 64, false, 10000.0f, 1.0f, lazy_offset),
+                   fast::rope(x, 64, false, 10000.0f, 1.0f, 42), "lazy offset");
+  expect_identical(fast::rope(x, 64, true, 10000.0f, 1.0f, sliced_offset),
+                   fast::rope(x, 64, true, 10000.0f, 1.0f, 104), "sliced offset");
+  array strided = transpose(random_array({2, 5, 4, 64}, float16, 951), {0, 2, 1, 3});
+  expect_identical(fast::rope(strided, 32, false, std::nullopt, 1.0f, array(7), periods(32)),
+                   fast::rope(strided, 32, false, std::nullopt, 1.0f, 7, periods(32)),
+                   "transposed x");
+}
+
+TEST(FastRope, ArrayOffsetFallsBackForOtherDtypes) {
+  array x = astype(random_array({2, 4, 8}, float32, 960, 1.0f, 9.0f), int32);
+  array y = fast::rope(x, 8, false, 10000.0f, 1.0f, array(5));
+  EXPECT_EQ(y.dtype(), int32);
+  expect_identical(y, fast::rope(x, 8, false, 10000.0f, 1.0f, 5), "int32");
+  // The reference's array form computes the positions as its int form does.
+  array f = random_array({3, 6, 16}, float32, 961);
+  for (int offset : {0, 9, 2047}) {
+    expect_identical(
+        fast::reference::rope(f, 16, true, 10000.0f, 0.5f, astype(array(offset), int64)),
+        fast::reference::rope(f, 16, true, 10000.0f, 0.5f, offset),
+        "reference at " + std::to_string(offset));
+  }
+}
+
+TEST(FastRope, ArrayOffsetErrors) {
+  array x = random_array({2, 4, 8}, float32, 1);
+  expect_error<TypeError>([&] { fast::rope(x, 8, false, 1e4f, 1.0f, array(3.0f)); }, "[rope]");
+  expect_error<TypeError>([&] { fast::rope(x, 8, false, 1e4f, 1.0f, array(true)); }, "[rope]");
+  const array two = array({1, 2}, {2}, int32), nested = array({1}, {1, 1}, int32);
+  expect_error<ValueError>([&] { fast::rope(x, 8, false, 1e4f, 1.0f, two); }, "[rope]");
+  expect_error<ValueError>([&] { fast::rope(x, 8, false, 1e4f, 1.0f, nested); }, "[rope]");
+  // The other arguments are checked as in the int form.
+  expect_error<ValueError>([&] { fast::rope(x, 7, false, 1e4f, 1.0f, array(0)); }, "[rope]");
+}
+
 // silu(g) * u from the inputs' values in float64, rounded once to `dtype`.
 array swiglu_formula(const array& gate, const array& up, Dtype dtype) {
   const Shape shape = broadcast_shapes(gate.shape(), up.shape());
@@ -374,6 +524,14 @@ TEST(FastPrimitives, EquivalenceComparesParameters) {
   EXPECT_FALSE(rope.is_equivalent(fast::RoPE(s, 32, false, 1e4f, 1.0f, 3)));
   EXPECT_FALSE(rope.is_equivalent(fast::RoPE(s, 64, false, 1e5f, 1.0f, 3)));
   EXPECT_FALSE(rope.is_equivalent(fast::RoPE(s, 64, false, 1e4f, 0.5f, 3)));
+  const fast::RoPE dynamic(s, 64, false, 1e4f, 1.0f, 0, /*dynamic_offset=*/true);
+  EXPECT_TRUE(dynamic.is_equivalent(fast::RoPE(s, 64, false, 1e4f, 1.0f, 0, true)));
+  EXPECT_FALSE(dynamic.is_equivalent(fast::RoPE(s, 64, false, 1e4f, 1.0f, 0)));
+  const fast::ScaledDotProductAttention masked(s, 0.125f, false, /*has_mask=*/true);
+  EXPECT_TRUE(masked.is_equivalent(fast::ScaledDotProductAttention(s, 0.125f, false, true)));
+  EXPECT_FALSE(masked.is_equivalent(fast::ScaledDotProductAttention(s, 0.125f, false, false)));
+  EXPECT_FALSE(masked.is_equivalent(fast::ScaledDotProductAttention(s, 0.125f, true, true)));
+  EXPECT_FALSE(masked.is_equivalent(fast::ScaledDotProductAttention(s, 0.25f, false, true)));
 }
 
 }  // namespace

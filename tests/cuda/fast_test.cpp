@@ -1,9 +1,11 @@
 // GPU kernels of the fused ops against their CPU kernels: the gated delta rule over
 // sequences (prefill-shaped) and single steps carried through the state (decode-shaped),
 // with grouped key heads and head sizes of the fixture and of real models; decode-shaped
-// attention (the fused primitive) against the CPU composition.
+// attention (the fused primitive), unmasked, causal and with array masks, against the CPU
+// composition, and a mask over a fixed-capacity cache against attention over its prefix.
 #include "cuda_test_util.h"
 
+#include <limits>
 #include <memory>
 #include <sstream>
 
@@ -212,11 +214,11 @@ TEST(CudaFast, AttentionOutsideDecodeUsesTheComposition) {
   EMBER_REQUIRE_GPU();
   const AttentionCase c{1, 8, 2, 4, 37, 64};
   auto in = attention_inputs(c, bfloat16, 31, kCpu);
-  array mask = random_array({1, 1, 4, 37}, bool_, 32);
+  array mask = random_array({1, 1, 4, 37}, int32, 32);  // additive integers: not the kernel's
   array cpu = fast::scaled_dot_product_attention(in[0], in[1], in[2], 0.125f, "array", mask, kCpu);
   array gpu = fast::scaled_dot_product_attention(in[0], in[1], in[2], 0.125f, "array", mask, kGpu);
   EXPECT_NE(primitive_name(gpu), "ScaledDotProductAttention");
-  expect_same(cpu, gpu, "array mask", tolerance_for(bfloat16));
+  expect_same(cpu, gpu, "int32 array mask", tolerance_for(bfloat16));
 
   const AttentionCase prefill{1, 8, 2, 64, 64, 128};
   auto p = attention_inputs(prefill, float32, 41, kCpu);
@@ -244,9 +246,196 @@ TEST(CudaFast, AttentionPrimitiveOnCpuMatchesComposition) {
                                                             std::nullopt, kCpu);
         array fused(Shape(in[0].shape()), dtype,
                     std::make_shared<fast::ScaledDotProductAttention>(
-                        default_stream(kCpu), scale, mode == "causal"),
+                        default_stream(kCpu), scale, mode == "causal", false),
                     {in[0], in[1], in[2]});
         expect_same(expected, fused, attention_name(c, dtype, mode),
+                    dtype == float32 ? Tolerance{1e-5, 1e-5} : tolerance_for(dtype));
+      }
+    }
+  }
+}
+
+// Array masks for decode-shaped attention: shapes that broadcast to [B, Hq, L, S] (keys only,
+// per query, per head), boolean or additive, in place through strides (a slice of a wider
+// mask, a broadcast view). Every call must be the fused node on the GPU.
+struct MaskCase {
+  std::string name;
+  Shape shape;  // -1 stands for B, Hq, L or S
+  Dtype dtype;            // bool_, or the additive terms' dtype
+  bool strided = false;  // a slice [..., :S] of a mask 5 keys wider
+};
+
+std::vector<MaskCase> mask_cases(Dtype dtype) {
+  return {{"bool [S]", {-1}, bool_},
+          {"bool [1,1,1,S]", {1, 1, 1, -1}, bool_},
+          {"bool [B,1,L,S]", {-1, 1, -1, -1}, bool_},
+          {"bool [B,Hq,L,S]", {-1, -1, -1, -1}, bool_},
+          {"bool [L,S] strided", {-1, -1}, bool_, true},
+          {"additive [B,1,L,S]", {-1, 1, -1, -1}, dtype},
+          {"additive float32 [1,Hq,1,S]", {1, -1, 1, -1}, float32},
+          {"additive [1,1,L,S] strided", {1, 1, -1, -1}, dtype, true}};
+}
+
+// A random mask of `m`'s shape for c: bools about half true, additive terms in [-3, 1] with
+// about a fifth of them -inf.
+array make_mask(const MaskCase& m, const AttentionCase& c, unsigned seed) {
+  const int full[4] = {c.batch, c.q_heads, c.length, c.kv_length};
+  Shape shape = m.shape;
+  const int skipped = 4 - static_cast<int>(shape.size());
+  for (size_t axis = 0; axis < shape.size(); ++axis) {
+    if (shape[axis] == -1) shape[axis] = full[skipped + axis];
+  }
+  Shape wide = shape;
+  if (m.strided) wide.back() += 5;
+  array mask = random_array(wide, bool_, seed);
+  if (m.dtype != bool_) {
+    array terms = random_array(wide, float32, seed + 1, -3.0f, 1.0f);
+    array dropped = random_array(wide, float32, seed + 2, 0.0f, 1.0f) < array(0.2f);
+    mask = astype(where(dropped, array(-std::numeric_limits<float>::infinity()), terms), m.dtype);
+  }
+  if (!m.strided) return mask;
+  Shape start(shape.size(), 0);
+  return slice(mask, start, shape);
+}
+
+TEST(CudaFast, AttentionDecodeWithArrayMaskMatchesCpuComposition) {
+  EMBER_REQUIRE_GPU();
+  // Grouped heads (Hq = 4 Hkv) at head sizes 64 and 128, batch 2 for one.
+  const std::vector<AttentionCase> heads = {{2, 8, 2, 0, 0, 64}, {1, 16, 4, 0, 0, 128}};
+  unsigned seed = 1300;
+  for (AttentionCase c : heads) {
+    for (Dtype dtype : {bfloat16, float16, float32}) {
+      for (int length : {1, 4}) {
+        for (int kv_length : {37, 300}) {  // not multiples of a tile; 300 spans several chunks
+          c.length = length;
+          c.kv_length = kv_length;
+          const float scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
+          auto cpu_in = attention_inputs(c, dtype, seed, kCpu);
+          auto gpu_in = attention_inputs(c, dtype, seed, kGpu);
+          for (const MaskCase& m : mask_cases(dtype)) {
+            array mask = make_mask(m, c, seed += 3);
+            array cpu = fast::scaled_dot_product_attention(cpu_in[0], cpu_in[1], cpu_in[2], scale,
+                                                           "array", mask, kCpu);
+            array gpu = fast::scaled_dot_product_attention(gpu_in[0], gpu_in[1], gpu_in[2], scale,
+                                                           "array", mask, kGpu);
+            const std::string what = attention_name(c, dtype, "array") + " " + m.name;
+            ASSERT_EQ(primitive_name(gpu), "ScaledDotProductAttention") << what;
+            expect_same(cpu, gpu, what, attention_tolerance(dtype));
+          }
+        }
+      }
+    }
+  }
+}
+
+// A mask broadcast by broadcast_to (stride-0 axes in the view itself) and one whose rows are
+// fully masked: those rows are NaN, as the composition's softmax over -inf gives.
+TEST(CudaFast, AttentionDecodeMaskViewsAndFullyMaskedRows) {
+  EMBER_REQUIRE_GPU();
+  const AttentionCase c{2, 8, 2, 4, 70, 128};
+  auto in = attention_inputs(c, bfloat16, 1400, kCpu);
+  const float scale = 1.0f / std::sqrt(128.0f);
+  array keys = random_array({1, 1, 1, 70}, bool_, 1401);
+  array broadcast = broadcast_to(keys, {2, 8, 4, 70});
+  array cpu = fast::scaled_dot_product_attention(in[0], in[1], in[2], scale, "array", broadcast,
+                                                 kCpu);
+  array gpu = fast::scaled_dot_product_attention(in[0], in[1], in[2], scale, "array", broadcast,
+                                                 kGpu);
+  ASSERT_EQ(primitive_name(gpu), "ScaledDotProductAttention");
+  expect_same(cpu, gpu, "broadcast_to mask", tolerance_for(bfloat16));
+
+  // Query 1 of batch 0 sees no key (bool), query 2 of batch 1 adds -inf to every key.
+  std::vector<bool> keep(2 * 4 * 70, true);
+  for (int j = 0; j < 70; ++j) keep[(0 * 4 + 1) * 70 + j] = false;
+  for (int j = 0; j < 70; ++j) keep[(1 * 4 + 2) * 70 + j] = false;
+  std::vector<float> keep_values(keep.begin(), keep.end());
+  array boolean = array(keep_values.begin(), {2, 1, 4, 70}, bool_);
+  array additive = where(boolean, array(0.0f), array(-std::numeric_limits<float>::infinity()));
+  for (const array& mask : {boolean, astype(additive, bfloat16)}) {
+    array masked_cpu = fast::scaled_dot_product_attention(in[0], in[1], in[2], scale, "array",
+                                                          mask, kCpu);
+    array masked_gpu = fast::scaled_dot_product_attention(in[0], in[1], in[2], scale, "array",
+                                                          mask, kGpu);
+    const std::string what = std::string("fully masked rows, ") + std::string(dtype_name(mask.dtype()));
+    ASSERT_EQ(primitive_name(masked_gpu), "ScaledDotProductAttention") << what;
+    expect_same(masked_cpu, masked_gpu, what, tolerance_for(bfloat16));
+    const auto values = host_values(masked_gpu);  // [2, 8, 4, 128]
+    EXPECT_TRUE(std::isnan(values[((0 * 8 + 3) * 4 + 1) * 128])) << what;
+    EXPECT_TRUE(std::isnan(values[((1 * 8 + 5) * 4 + 2) * 128 + 7])) << what;
+    EXPECT_FALSE(std::isnan(values[((1 * 8 + 5) * 4 + 1) * 128])) << what;
+  }
+}
+
+// The decode step over a fixed-capacity cache: a [capacity] or [1, 1, 1, capacity] mask keeps
+// the first `valid` keys, and the slots past them hold large stale values that must not leak.
+// Masked attention over the whole cache must match unmasked attention over the prefix.
+TEST(CudaFast, AttentionDecodePrefixMaskMatchesAttentionOverThePrefix) {
+  EMBER_REQUIRE_GPU();
+  const int capacity = 512;
+  const std::vector<AttentionCase> heads = {{1, 16, 4, 0, capacity, 128}, {2, 8, 2, 0, capacity, 64}};
+  unsigned seed = 1500;
+  for (const AttentionCase& h : heads) {
+    for (Dtype dtype : {bfloat16, float16, float32}) {
+      for (int length : {1, 4}) {
+        for (int valid : {1, 33, 257, capacity - 1}) {
+          AttentionCase c = h;
+          c.length = length;
+          seed += 4;
+          array q = random_array({c.batch, c.q_heads, length, c.head_dim}, dtype, seed);
+          const Shape cache_shape{c.batch, c.kv_heads, capacity, c.head_dim};
+          const Shape stop{c.batch, c.kv_heads, valid, c.head_dim};
+          array fresh_k = random_array(cache_shape, dtype, seed + 1);
+          array fresh_v = random_array(cache_shape, dtype, seed + 2);
+          array stale = random_array(cache_shape, dtype, seed + 3, 40.0f, 60.0f);
+          array position = reshape(arange(0, capacity, int32), {1, 1, capacity, 1});
+          array is_valid = position < array(valid);
+          array k_cache = where(is_valid, fresh_k, stale);
+          array v_cache = where(is_valid, fresh_v, stale);
+          array k_prefix = slice(k_cache, {0, 0, 0, 0}, stop, kGpu);
+          array v_prefix = slice(v_cache, {0, 0, 0, 0}, stop, kGpu);
+          const float scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
+          array keep = arange(0, capacity, int32) < array(valid);
+          for (const array& mask : {keep, reshape(keep, {1, 1, 1, capacity})}) {
+            std::ostringstream what;
+            what << attention_name(c, dtype, "array") << " valid=" << valid << " mask "
+                 << shape_to_string(mask.shape());
+            array masked = fast::scaled_dot_product_attention(q, k_cache, v_cache, scale, "array",
+                                                              mask, kGpu);
+            array prefix = fast::scaled_dot_product_attention(q, k_prefix, v_prefix, scale, "",
+                                                              std::nullopt, kGpu);
+            ASSERT_EQ(primitive_name(masked), "ScaledDotProductAttention") << what.str();
+            expect_same(prefix, masked, what.str() + " vs prefix on the GPU",
+                        dtype == float32 ? Tolerance{1e-5, 1e-5} : tolerance_for(dtype));
+            array reference = fast::scaled_dot_product_attention(
+                q, slice(k_cache, {0, 0, 0, 0}, stop, kCpu), slice(v_cache, {0, 0, 0, 0}, stop, kCpu),
+                scale, "", std::nullopt, kCpu);
+            expect_same(reference, masked, what.str() + " vs the CPU composition",
+                        attention_tolerance(dtype));
+          }
+        }
+      }
+    }
+  }
+}
+
+// The primitive's CPU kernel with masks (bool and additive, broadcast and full, strided)
+// against the composition; this is the reference the GPU kernel's semantics follow.
+TEST(CudaFast, AttentionPrimitiveWithMaskOnCpuMatchesComposition) {
+  const std::vector<AttentionCase> cases = {{2, 8, 2, 4, 37, 64}, {1, 8, 2, 1, 40, 128}};
+  unsigned seed = 1700;
+  for (const auto& c : cases) {
+    for (Dtype dtype : {float32, bfloat16, float16}) {
+      auto in = attention_inputs(c, dtype, seed, kCpu);
+      const float scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
+      for (const MaskCase& m : mask_cases(dtype)) {
+        array mask = make_mask(m, c, seed += 3);
+        array expected =
+            fast::scaled_dot_product_attention(in[0], in[1], in[2], scale, "array", mask, kCpu);
+        array fused(Shape(in[0].shape()), dtype,
+                    std::make_shared<fast::ScaledDotProductAttention>(default_stream(kCpu), scale,
+                                                                      false, true),
+                    {in[0], in[1], in[2], mask});
+        expect_same(expected, fused, attention_name(c, dtype, "array") + " " + m.name,
                     dtype == float32 ? Tolerance{1e-5, 1e-5} : tolerance_for(dtype));
       }
     }
@@ -393,6 +582,71 @@ TEST(CudaFast, RopeMatchesCpu) {
         slice(random_array({2, 3, 128}, dtype, ++seed), {0, 0, 0}, {2, 3, 128}, {1, 1, 2});
     expect_rope_same(stepped, {stepped.shape(), 64, false, false, 1.0f, 11},
                      "rope stepped features " + std::string(dtype_name(dtype)));
+  }
+}
+
+// The offset as a device array (rope's array overload): the GPU kernel reads it when it
+// runs, so it gives the int-offset GPU result bit for bit and the CPU result within
+// rope_tolerance, also when a captured graph replays it at other offsets.
+TEST(CudaFast, RopeArrayOffsetMatchesCpu) {
+  EMBER_REQUIRE_GPU();
+  const std::vector<GpuRopeCase> cases = {
+      {{1, 16, 1, 128}, 128, false, false, 1.0f, 0},  // decode
+      {{1, 16, 1, 128}, 128, true, true, 1.0f, 0},
+      {{2, 4, 17, 128}, 64, false, false, 0.5f, 0},  // partial rotary, scale
+      {{2, 9, 70}, 48, true, true, 2.0f, 0},         // odd tail
+  };
+  unsigned seed = 850;
+  for (Dtype dtype : kNormDtypes) {
+    for (const auto& c : cases) {
+      for (int offset : {0, 7, 2047}) {
+        const std::string what =
+            "rope array offset " + std::string(dtype_name(dtype)) + " " + shape_to_string(c.shape) +
+            " dims=" + std::to_string(c.dims) + (c.traditional ? " traditional" : "") +
+            (c.use_freqs ? " freqs" : "") + " offset=" + std::to_string(offset);
+        std::optional<float> base = 10000.0f;
+        std::optional<array> freqs;
+        if (c.use_freqs) {
+          std::vector<float> periods(c.dims / 2);
+          for (int i = 0; i < c.dims / 2; ++i) periods[i] = std::pow(500000.0f, 2.0f * i / c.dims);
+          freqs = array(periods.begin(), {c.dims / 2}, float32);
+          base = std::nullopt;
+        }
+        array x = random_array(c.shape, dtype, ++seed);
+        // int64 as a [1] vector: the cast to int32 runs on the GPU too.
+        array offset_array = copy(array({static_cast<int64_t>(offset)}, {1}, int64), kGpu);
+        array gpu = fast::rope(x, c.dims, c.traditional, base, c.scale, offset_array, freqs, kGpu);
+        expect_same(fast::rope(x, c.dims, c.traditional, base, c.scale, offset, freqs, kCpu), gpu,
+                    what, rope_tolerance(dtype));
+        expect_same(fast::rope(x, c.dims, c.traditional, base, c.scale, offset, freqs, kGpu), gpu,
+                    what + " (GPU int offset)", {0.0, 0.0});
+      }
+    }
+  }
+}
+
+TEST(CudaFast, RopeArrayOffsetReplaysAtEachCallsOffset) {
+  EMBER_REQUIRE_GPU();
+  auto step = [](const std::vector<array>& in) {
+    return std::vector<array>{fast::rope(in[0], 128, false, 10000.0f, 1.0f, in[1])};
+  };
+  for (Dtype dtype : {float32, bfloat16}) {
+    const auto heads = [&](unsigned seed) {
+      // [B, L, H, D] viewed as [B, H, L, D], as attention hands q and k to rope.
+      return transpose(copy(random_array({1, 1, 16, 128}, dtype, seed), kGpu), {0, 2, 1, 3});
+    };
+    CapturedGraph graph = capture_graph(step, {heads(870), copy(array(0), kGpu)});
+    unsigned seed = 871;
+    for (int offset : {5, 2047, 0, 300}) {
+      array x = heads(++seed);
+      array y = graph({x, copy(array(offset), kGpu)})[0];
+      const std::string what =
+          "captured rope " + std::string(dtype_name(dtype)) + " offset=" + std::to_string(offset);
+      expect_same(fast::rope(x, 128, false, 10000.0f, 1.0f, offset, std::nullopt, kCpu), y, what,
+                  rope_tolerance(dtype));
+      expect_same(fast::rope(x, 128, false, 10000.0f, 1.0f, offset, std::nullopt, kGpu), y,
+                  what + " (GPU int offset)", {0.0, 0.0});
+    }
   }
 }
 

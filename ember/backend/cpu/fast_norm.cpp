@@ -2,6 +2,7 @@
 // are made row-contiguous first; sums and the rotation are float32, summed and rounded as
 // the reference compositions (fast/reference.h) are on the CPU.
 #include <cmath>
+#include <cstdint>
 #include <optional>
 #include <vector>
 
@@ -96,7 +97,7 @@ std::vector<float> inverse_frequencies(const float* freqs, int dims, float base)
 
 template <class T>
 void rope_rows(const T* x, T* out, int64_t rows, int64_t length, int64_t features,
-               const std::vector<float>& inv_freq, const RoPE& p) {
+               const std::vector<float>& inv_freq, int offset, const RoPE& p) {
   const int half = p.dims() / 2;
   // Element offsets of the pair (x1, x2) of frequency i.
   const int first_step = p.traditional() ? 2 : 1;
@@ -104,8 +105,7 @@ void rope_rows(const T* x, T* out, int64_t rows, int64_t length, int64_t feature
   for (int64_t r = 0; r < rows; ++r) {
     const T* row = x + r * features;
     T* dst = out + r * features;
-    const float position =
-        static_cast<float>(p.offset() + static_cast<int>(r % length)) * p.scale();
+    const float position = static_cast<float>(offset + static_cast<int>(r % length)) * p.scale();
     for (int i = 0; i < half; ++i) {
       const float theta = position * inv_freq[i];
       const float c = std::cos(theta), s = std::sin(theta);
@@ -160,7 +160,10 @@ void LayerNorm::eval_cpu(const std::vector<array>& inputs, array& out) {
 void RoPE::eval_cpu(const std::vector<array>& inputs, array& out) {
   const array x = row_contiguous(inputs[0]);
   std::optional<array> freqs;
-  if (inputs.size() > 1) freqs = row_contiguous(inputs[1]);
+  if (has_freqs(inputs)) freqs = row_contiguous(inputs[1]);
+  // A one-element int32 array: its element is at raw_data() whatever its strides.
+  const int offset =
+      dynamic_offset_ ? *static_cast<const int32_t*>(inputs.back().raw_data()) : offset_;
   cpu::allocate_output(out);
   if (out.size() == 0) return;
   const std::vector<float> inv_freq = inverse_frequencies(data_of<float>(freqs), dims_, base_);
@@ -168,7 +171,8 @@ void RoPE::eval_cpu(const std::vector<array>& inputs, array& out) {
   dispatch_float_types(x.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     rope_rows<T>(static_cast<const T*>(x.raw_data()), static_cast<T*>(out.raw_data()),
-                 static_cast<int64_t>(x.size()) / features, x.shape(-2), features, inv_freq, *this);
+                 static_cast<int64_t>(x.size()) / features, x.shape(-2), features, inv_freq, offset,
+                 *this);
   });
 }
 

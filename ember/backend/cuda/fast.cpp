@@ -48,7 +48,11 @@ void RoPE::eval_gpu(const std::vector<array>& inputs, array& out) {
   array x = inputs[0];
   if (x.strides().back() != 1 || x.ndim() - 1 > cuda::kMaxDims) x = cuda::contiguous_copy(x);
   std::optional<array> freqs;
-  if (inputs.size() > 1) freqs = cuda::contiguous_copy(inputs[1]);
+  if (has_freqs(inputs)) freqs = cuda::contiguous_copy(inputs[1]);
+  // The kernel reads a dynamic offset (one int32 element, at raw_data()) when it runs, so a
+  // replayed graph sees the value its input holds then.
+  const int32_t* dynamic_offset =
+      dynamic_offset_ ? static_cast<const int32_t*>(inputs.back().raw_data()) : nullptr;
   cuda::allocate_output(out);
   const Shape row_shape(x.shape().begin(), x.shape().end() - 1);
   const Strides row_strides(x.strides().begin(), x.strides().end() - 1);
@@ -58,6 +62,7 @@ void RoPE::eval_gpu(const std::vector<array>& inputs, array& out) {
       .base = base_,
       .scale = scale_,
       .offset = offset_,
+      .dynamic_offset = dynamic_offset,
       .freqs = freqs ? static_cast<const float*>(freqs->raw_data()) : nullptr,
       .rows = rows_of(x).first,
       .length = x.shape(-2),
@@ -101,12 +106,31 @@ std::pair<array, cuda::AttentionStrides> attention_rows(const array& a) {
   return {rows, {stride(rows, 0), stride(rows, 1), stride(rows, 2)}};
 }
 
+// The mask (at most 4 axes, each 1 or its [B, Hq, L, S] size) read in place: its axes align
+// with the last of [B, Hq, L, S], and missing or size-1 axes get stride 0.
+cuda::AttentionMask attention_mask(const array& mask) {
+  int64_t strides[4] = {0, 0, 0, 0};
+  const int skipped = 4 - mask.ndim();
+  for (int axis = 0; axis < mask.ndim(); ++axis) {
+    if (mask.shape(axis) != 1) strides[skipped + axis] = mask.strides()[axis];
+  }
+  return {.data = mask.raw_data(),
+          .dtype = mask.dtype(),
+          .batch = strides[0],
+          .head = strides[1],
+          .query = strides[2],
+          .key = strides[3]};
+}
+
 }  // namespace
 
 void ScaledDotProductAttention::eval_gpu(const std::vector<array>& inputs, array& out) {
   const array q = cuda::contiguous_copy(inputs[0]);
   const auto [k, key_strides] = attention_rows(inputs[1]);
   const auto [v, value_strides] = attention_rows(inputs[2]);
+  EMBER_INTERNAL_ASSERT(!has_mask_ || (inputs.size() == 4 && inputs[3].ndim() <= 4), "[",
+                        name(), "] the mask must be a fourth input of at most 4 axes");
+  const cuda::AttentionMask mask = has_mask_ ? attention_mask(inputs[3]) : cuda::AttentionMask{};
   cuda::allocate_output(out);
   const cuda::AttentionArgs args{.dtype = q.dtype(),
                                  .queries = q.raw_data(),
@@ -122,10 +146,12 @@ void ScaledDotProductAttention::eval_gpu(const std::vector<array>& inputs, array
                                  .kv_length = k.shape(2),
                                  .head_dim = q.shape(3),
                                  .scale = scale_,
-                                 .causal = causal_};
+                                 .causal = causal_,
+                                 .mask = mask};
   const bool launched = cuda::launch_attention_decode(args, &cuda::temporary);
   EMBER_CHECK(launched, NotImplementedError, "[", name(), "] no kernel for ", q.dtype(),
-              " with head size ", q.shape(3), " and ", q.shape(2), " queries");
+              " with head size ", q.shape(3), ", ", q.shape(2), " queries and ",
+              has_mask_ ? dtype_name(mask.dtype) : "no", " mask");
 }
 
 }  // namespace ember::fast

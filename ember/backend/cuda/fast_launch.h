@@ -34,6 +34,8 @@ struct RopeArgs {
   float base;
   float scale;
   int offset;
+  // The offset in device memory, read in place of `offset` when not null.
+  const int32_t* dynamic_offset;
   const float* freqs;  // [dims / 2] periods, or null to use base
   int64_t rows;        // the product of x's shape but the last axis
   int length;          // L
@@ -56,6 +58,15 @@ struct AttentionStrides {
   int64_t sequence;
 };
 
+/// An attention mask read in place as [B, Hq, L, S]: element (b, h, l, s) lies at data + b *
+/// batch + h * head + l * query + s * key elements, with stride 0 on broadcast axes. bool_
+/// keeps the keys where true; float32, float16 or bfloat16 add to the scaled scores.
+struct AttentionMask {
+  const void* data = nullptr;  // null: no mask
+  Dtype dtype = bool_;
+  int64_t batch = 0, head = 0, query = 0, key = 0;
+};
+
 /// fast::scaled_dot_product_attention's operands for launch_attention_decode.
 struct AttentionArgs {
   Dtype dtype;         // of queries, keys, values and out
@@ -68,6 +79,7 @@ struct AttentionArgs {
   int batch, query_heads, kv_heads, length, kv_length, head_dim;
   float scale;
   bool causal;  // query l sees keys up to S - L + l
+  AttentionMask mask;
 };
 
 /// Attention of L <= kMaxAttentionDecodeQueries queries in float32 (sdpa.cu). Keys and

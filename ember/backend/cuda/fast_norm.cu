@@ -148,6 +148,7 @@ __global__ void rope_kernel(const T* x, Layout<1> rows_layout, T* out, RopeArgs 
   const int half = args.dims / 2;
   const int per_row = half + (args.features - args.dims);
   const int64_t total = args.rows * per_row;
+  const int offset = args.dynamic_offset != nullptr ? *args.dynamic_offset : args.offset;
   for (int64_t index = device::thread_start(1); index < total; index += device::grid_stride(1)) {
     const int64_t row = index / per_row;
     const int item = static_cast<int>(index % per_row);
@@ -163,7 +164,7 @@ __global__ void rope_kernel(const T* x, Layout<1> rows_layout, T* out, RopeArgs 
     const float inv_freq =
         args.freqs != nullptr ? 1.0f / args.freqs[item] : expf(static_cast<float>(item) * exponent);
     const float position =
-        static_cast<float>(args.offset + static_cast<int>(row % args.length)) * args.scale;
+        static_cast<float>(offset + static_cast<int>(row % args.length)) * args.scale;
     float sin_theta, cos_theta;
     sincosf(position * inv_freq, &sin_theta, &cos_theta);
     const int j1 = args.traditional ? 2 * item : item;

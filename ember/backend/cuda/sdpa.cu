@@ -2,8 +2,9 @@
 // GPU, as flash-decoding (Dao et al., "Flash-Decoding for long-context inference", 2023):
 // the keys are split into chunks over blocks; a block takes one (batch, kv head, chunk) and
 // up to kMaxRows of its (grouped head, query) rows, keeps an online softmax in float32 and
-// writes a partial (out, max, sum); a second kernel combines the chunks. Limits: head
-// sizes 64/80/96/128/256, the feature axis contiguous and rows 16-byte aligned.
+// writes a partial (out, max, sum); a second kernel combines the chunks. An optional mask
+// (boolean or additive, read in place through broadcast strides) joins the causal limit.
+// Limits: head sizes 64/80/96/128/256, the feature axis contiguous and rows 16-byte aligned.
 #include <algorithm>
 #include <cmath>
 
@@ -32,6 +33,14 @@ struct Tiling {
   static_assert(D % kVecElems == 0 && kMaxRows * D % kThreads == 0 && kKeys <= 32);
 };
 
+enum class MaskKind : int { boolean, float32, float16, bfloat16 };
+
+struct MaskParams {
+  const void* data;
+  MaskKind kind;
+  int64_t batch, head, query, key;  // element strides, 0 on broadcast axes
+};
+
 struct SplitParams {
   const void* queries;
   const void* keys;
@@ -43,6 +52,7 @@ struct SplitParams {
   int kv_heads, rows, length, kv_length, splits, chunk, row_blocks;
   float scale;
   bool causal;
+  MaskParams mask;  // read only by the kMasked kernels
 };
 
 __device__ __forceinline__ float warp_max(float x) {
@@ -57,7 +67,22 @@ __device__ __forceinline__ float warp_sum(float x) {
   return x;
 }
 
-template <class T, int D>
+// What the mask adds to a scaled score: 0 or -inf for a boolean mask, else its value.
+__device__ __forceinline__ float mask_term(const MaskParams& m, int64_t offset) {
+  switch (m.kind) {
+    case MaskKind::boolean:
+      return static_cast<const bool*>(m.data)[offset] ? 0.0f : kNegInf;
+    case MaskKind::float32:
+      return static_cast<const float*>(m.data)[offset];
+    case MaskKind::float16:
+      return static_cast<float>(static_cast<const float16_t*>(m.data)[offset]);
+    default:
+      return static_cast<float>(static_cast<const bfloat16_t*>(m.data)[offset]);
+  }
+}
+
+// kMasked reads p.mask; the unmasked kernel has no mask loads, arithmetic or tile skipping.
+template <class T, int D, bool kMasked>
 __global__ void __launch_bounds__(kThreads) sdpa_split_kernel(SplitParams p) {
   using Tile = Tiling<T, D>;
   constexpr int kKeys = Tile::kKeys, kKeyStride = Tile::kKeyStride, kVecElems = Tile::kVecElems;
@@ -98,6 +123,26 @@ __global__ void __launch_bounds__(kThreads) sdpa_split_kernel(SplitParams p) {
   __syncthreads();
 
   for (int tile = key_begin; tile < key_end; tile += kKeys) {
+    if constexpr (kMasked) {
+      // The mask's terms (-inf where a key is hidden) go to s_sh first; a tile that hides
+      // every key from every row is skipped before its keys and values are loaded (the
+      // slots of a fixed-capacity cache past the current length).
+      bool kept = false;
+      for (int i = tid; i < rows * kKeys; i += kThreads) {
+        const int row = row0 + i / kKeys, key = tile + i % kKeys;
+        const int query = row % p.length;
+        float term = kNegInf;
+        if (key < key_end && (!p.causal || key <= p.kv_length - p.length + query)) {
+          const int64_t head = h * (p.rows / p.length) + row / p.length;
+          term = mask_term(p.mask, b * p.mask.batch + head * p.mask.head + query * p.mask.query +
+                                       key * p.mask.key);
+        }
+        s_sh[i] = term;
+        kept = kept || term != kNegInf;
+      }
+      if (!__syncthreads_or(kept)) continue;
+    }
+
     for (int i = tid; i < kKeys * Tile::kVecs; i += kThreads) {
       const int j = i / Tile::kVecs, c = i % Tile::kVecs;
       Vec kv{}, vv{};  // zeros past the chunk: probability 0 times value 0
@@ -116,13 +161,19 @@ __global__ void __launch_bounds__(kThreads) sdpa_split_kernel(SplitParams p) {
 
     for (int i = tid; i < rows * kKeys; i += kThreads) {
       const int r = i / kKeys, j = i % kKeys;
-      const int key = tile + j;
-      const int query = (row0 + r) % p.length;
-      float score = kNegInf;
-      if (key < key_end && (!p.causal || key <= p.kv_length - p.length + query)) {
-        score = 0.0f;
+      auto dot = [&] {
+        float sum = 0.0f;
 #pragma unroll 8
-        for (int d = 0; d < D; ++d) score = fmaf(q_sh[r * D + d], k_sh[j * kKeyStride + d], score);
+        for (int d = 0; d < D; ++d) sum = fmaf(q_sh[r * D + d], k_sh[j * kKeyStride + d], sum);
+        return sum;
+      };
+      float score = kNegInf;
+      if constexpr (kMasked) {
+        const float term = s_sh[i];  // this thread's own, from the pass above
+        if (term != kNegInf) score = dot() + term;
+      } else {
+        const int key = tile + j, query = (row0 + r) % p.length;
+        if (key < key_end && (!p.causal || key <= p.kv_length - p.length + query)) score = dot();
       }
       s_sh[i] = score;
     }
@@ -199,6 +250,19 @@ __global__ void sdpa_combine_kernel(const float* __restrict__ partial_out,
   }
 }
 
+MaskKind mask_kind(Dtype dtype) {
+  switch (dtype.val()) {
+    case Dtype::Val::float32:
+      return MaskKind::float32;
+    case Dtype::Val::float16:
+      return MaskKind::float16;
+    case Dtype::Val::bfloat16:
+      return MaskKind::bfloat16;
+    default:
+      return MaskKind::boolean;
+  }
+}
+
 template <class T, int D>
 bool launch_typed(const AttentionArgs& args, void* (*temporary)(size_t)) {
   using Tile = Tiling<T, D>;
@@ -244,12 +308,13 @@ bool launch_typed(const AttentionArgs& args, void* (*temporary)(size_t)) {
                      chunk,
                      row_blocks,
                      args.scale,
-                     args.causal};
-  EMBER_CUDA_CHECK(cudaFuncSetAttribute(sdpa_split_kernel<T, D>,
-                                        cudaFuncAttributeMaxDynamicSharedMemorySize,
+                     args.causal,
+                     {args.mask.data, mask_kind(args.mask.dtype), args.mask.batch, args.mask.head,
+                      args.mask.query, args.mask.key}};
+  auto* kernel = args.mask.data ? sdpa_split_kernel<T, D, true> : sdpa_split_kernel<T, D, false>;
+  EMBER_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                         static_cast<int>(shared_bytes)));
-  sdpa_split_kernel<T, D>
-      <<<static_cast<unsigned int>(blocks), kThreads, shared_bytes, current_stream()>>>(params);
+  kernel<<<static_cast<unsigned int>(blocks), kThreads, shared_bytes, current_stream()>>>(params);
   EMBER_CUDA_CHECK(cudaGetLastError());
   const int64_t size = rows_total * D;
   constexpr int kCombineThreads = 256;
@@ -284,6 +349,11 @@ bool launch_for_head_dim(const AttentionArgs& args, void* (*temporary)(size_t)) 
 bool launch_attention_decode(const AttentionArgs& args, void* (*temporary)(size_t bytes)) {
   if (args.kv_heads <= 0 || args.query_heads % args.kv_heads != 0 || args.length <= 0 ||
       args.length > kMaxAttentionDecodeQueries || args.kv_length <= 0) {
+    return false;
+  }
+  const Dtype mask = args.mask.dtype;
+  if (args.mask.data &&
+      !(mask == bool_ || mask == float32 || mask == float16 || mask == bfloat16)) {
     return false;
   }
   switch (args.dtype.val()) {
