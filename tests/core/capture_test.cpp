@@ -23,5 +23,20 @@ TEST(Capture, ACpuStreamIsAValueErrorNamingCaptureGraph) {
   EXPECT_FLOAT_EQ(sum(square({x})[0]).item<float>(), 14.0f);
 }
 
+TEST(Capture, UpdateStateOutsideACaptureIsAValueError) {
+  const array state = zeros({4, 3});
+  const array row = array({1.0f, 2.0f, 3.0f}, {1, 3});
+  try {
+    update_state(state, row, array(1, int32), {0});
+    ADD_FAILURE() << "update_state ran outside a capture";
+  } catch (const ValueError& e) {
+    EXPECT_NE(std::string(e.what()).find("[update_state] only inside a function captured"),
+              std::string::npos)
+        << e.what();
+  }
+  // The array is untouched: still zeros.
+  EXPECT_FLOAT_EQ(sum(abs(state)).item<float>(), 0.0f);
+}
+
 }  // namespace
 }  // namespace ember

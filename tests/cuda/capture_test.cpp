@@ -186,5 +186,111 @@ TEST(CudaCapture, BadUseIsAClearErrorAndTheStreamStaysUsable) {
   EXPECT_NO_THROW(synchronize(stream));
 }
 
+// A KV-cache-shaped state: each call writes its row at a position read on the device and
+// returns a reduction over the rows so far (the rest masked off), as a decode step does.
+struct RowCache {
+  static constexpr int kCapacity = 16, kWidth = 8;
+  std::vector<array> operator()(const std::vector<array>& in) const {
+    const array& row = in[0];       // [1, kWidth] float32
+    const array& position = in[1];  // int32 scalar
+    array cache = update_state(in[2], row, position, {0});
+    array valid = reshape(less_equal(arange(kCapacity, int32), position), {kCapacity, 1});
+    array total = sum(where(valid, cache, array(0.0f)), 0);
+    return {total, cache};
+  }
+};
+
+std::vector<array> row_inputs(int position, unsigned seed) {
+  return {copy(random_array({1, RowCache::kWidth}, float32, seed), kGpu), array(position, int32)};
+}
+
+TEST(CudaCaptureStates, ReplaysUpdateTheStateInPlaceCallAfterCall) {
+  EMBER_REQUIRE_GPU();
+  const RowCache step;
+  auto examples = row_inputs(0, 1);
+  examples.push_back(zeros({RowCache::kCapacity, RowCache::kWidth}, float32));
+  CapturedGraph graph = capture_graph(step, examples, {}, 1);
+  EXPECT_EQ(graph.num_states(), 1u);
+  // Start from 3 known rows, then append 6 more, one per call.
+  const array start_rows = copy(random_array({3, RowCache::kWidth}, float32, 50), kGpu);
+  graph.write_state(0, start_rows);
+  std::vector<array> rows{start_rows};
+  std::vector<array> totals, reads;
+  for (int position = 3; position < 9; ++position) {
+    auto in = row_inputs(position, 60 + position);
+    rows.push_back(in[0]);
+    totals.push_back(graph(in)[0]);
+    reads.push_back(graph.read_state(0));  // the state after this call, read later
+  }
+  for (size_t n = 0; n < totals.size(); ++n) {
+    // Reference on the CPU: the sum of every row written so far.
+    array so_far = concatenate(std::vector<array>(rows.begin(), rows.begin() + n + 2), 0);
+    array want = sum(copy(so_far, kCpu), 0, false, kCpu);
+    const auto got = values_of(totals[n]), expected = values_of(want);
+    for (size_t i = 0; i < got.size(); ++i) {
+      EXPECT_NEAR(got[i], expected[i], 1e-5) << "call " << n << " element " << i;
+    }
+    // Each read is the state as it was right after its call, though evaluated after all.
+    const auto state = values_of(reads[n]);
+    const auto written = values_of(so_far);
+    for (size_t i = 0; i < written.size(); ++i) ASSERT_EQ(state[i], written[i]) << "read " << n;
+  }
+}
+
+TEST(CudaCaptureStates, CallsRunInTheOrderMadeWhateverIsEvaluatedFirst) {
+  EMBER_REQUIRE_GPU();
+  const RowCache step;
+  auto examples = row_inputs(0, 1);
+  examples.push_back(zeros({RowCache::kCapacity, RowCache::kWidth}, float32));
+  CapturedGraph graph = capture_graph(step, examples, {}, 1);
+  graph.write_state(0, zeros({RowCache::kCapacity, RowCache::kWidth}, float32));
+  auto a = row_inputs(0, 71), b = row_inputs(1, 72);
+  array first = graph(a)[0];
+  array second = graph(b)[0];
+  eval(second);  // needs the first call's row: the first call ran before it
+  const auto got = values_of(second);
+  const auto ra = values_of(a[0]), rb = values_of(b[0]);
+  for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], ra[i] + rb[i], 1e-6);
+  const auto got_first = values_of(first);
+  for (size_t i = 0; i < got_first.size(); ++i) EXPECT_EQ(got_first[i], ra[i]);
+}
+
+TEST(CudaCaptureStates, MisorderedReadsAndWrongStateOutputsAreValueErrors) {
+  EMBER_REQUIRE_GPU();
+  auto examples = row_inputs(0, 1);
+  examples.push_back(zeros({RowCache::kCapacity, RowCache::kWidth}, float32));
+  auto expect_error = [&](const std::function<std::vector<array>(const std::vector<array>&)>& fn,
+                          const std::string& message) {
+    try {
+      capture_graph(fn, examples, {}, 1);
+      ADD_FAILURE() << "captured: " << message;
+    } catch (const ValueError& e) {
+      EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << e.what();
+    }
+  };
+  // The old value read by an op the update does not wait for.
+  expect_error([](const std::vector<array>& in) {
+    array old_total = sum(in[2], 0);
+    array cache = update_state(in[2], in[0], in[1], {0});
+    return std::vector<array>{old_total + sum(cache, 0), cache};
+  }, "reads a state value that a later update_state overwrites");
+  // The state output is not the state.
+  expect_error([](const std::vector<array>& in) {
+    array cache = update_state(in[2], in[0], in[1], {0});
+    return std::vector<array>{sum(cache, 0), cache + array(1.0f)};
+  }, "must be the last value of state 0");
+  // Two updates of one value.
+  expect_error([](const std::vector<array>& in) {
+    array a = update_state(in[2], in[0], in[1], {0});
+    array b = update_state(in[2], in[0], in[1], {0});
+    return std::vector<array>{sum(a, 0), b};
+  }, "updated twice");
+  // The stream still works, and a good capture succeeds after the failures.
+  CapturedGraph graph = capture_graph(RowCache{}, examples, {}, 1);
+  EXPECT_THROW(graph.write_state(0, zeros({RowCache::kCapacity + 1, RowCache::kWidth}, float32)), ValueError);
+  EXPECT_THROW(graph.read_state(1), ValueError);
+  EXPECT_THROW(graph(examples), ValueError);  // the state is not an input of a call
+}
+
 }  // namespace
 }  // namespace ember

@@ -11,7 +11,7 @@ namespace ember {
 
 void CapturedCall::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
   const detail::CaptureState& state = *state_;
-  for (size_t i = 0; i < inputs.size(); ++i) {
+  for (size_t i = 0; i < state.inputs.size(); ++i) {  // past them: the previous call, if any
     const array& target = state.inputs[i];
     cuda::copy_strided(inputs[i], const_cast<void*>(target.raw_data()), target.dtype(),
                        target.strides());
@@ -24,6 +24,18 @@ void CapturedCall::eval_gpu(const std::vector<array>& inputs, std::vector<array>
     EMBER_CUDA_CHECK(cudaMemcpyAsync(outputs[i].raw_data(), state.outputs[i].raw_data(),
                                      outputs[i].nbytes(), cudaMemcpyDeviceToDevice,
                                      cuda::current_stream()));
+  }
+}
+
+void StateTransfer::eval_gpu(const std::vector<array>& inputs, array& out) {
+  const array& buffer = state_->states[index_];
+  cuda::allocate_output(out);
+  if (write_) {  // inputs[0]: the value, at the start of the state
+    cuda::copy_strided(inputs[0], const_cast<void*>(buffer.raw_data()), buffer.dtype(),
+                       buffer.strides());
+  } else if (out.nbytes() > 0) {
+    EMBER_CUDA_CHECK(cudaMemcpyAsync(out.raw_data(), buffer.raw_data(), out.nbytes(),
+                                     cudaMemcpyDeviceToDevice, cuda::current_stream()));
   }
 }
 

@@ -11,6 +11,7 @@
 #include "ember/backend/cuda/indexing_launch.h"
 #include "ember/backend/cuda/kernels.h"
 #include "ember/core/executor.h"
+#include "ember/core/primitives/capture.h"
 #include "ember/core/primitives/indexing.h"
 
 namespace ember {
@@ -312,6 +313,21 @@ void DynamicSliceUpdate::eval_gpu(const std::vector<array>& inputs, array& out) 
   const array& update = inputs[1];
   cuda::check_gpu_dtype(name(), inputs[2].dtype());
   init_from(inputs[0], out);
+  const int64_t size = static_cast<int64_t>(update.size());
+  if (size == 0) return;
+  const auto start = dynamic_start(inputs[2], axes_, out.shape(), update.shape(), out.strides());
+  const auto layout = cuda::collapse<2>(name(), update.shape(), {update.strides(), out.strides()});
+  cuda::launch_dynamic_copy(out.itemsize(), update.raw_data(), out.raw_data(), layout, size,
+                            start, /*on_dst=*/true);
+}
+
+void StateUpdate::eval_gpu(const std::vector<array>& inputs, array& out) {
+  // The state's own buffer (row-contiguous, all of it), written in place: the state is a
+  // captured graph's, which nothing outside the graph reads (capture.h).
+  const array& state = inputs[0];
+  const array& update = inputs[1];
+  cuda::check_gpu_dtype(name(), inputs[2].dtype());
+  out.copy_shared_buffer(state, state.strides(), 0);
   const int64_t size = static_cast<int64_t>(update.size());
   if (size == 0) return;
   const auto start = dynamic_start(inputs[2], axes_, out.shape(), update.shape(), out.strides());

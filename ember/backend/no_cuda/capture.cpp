@@ -1,5 +1,5 @@
-// eval_gpu of a CapturedGraph call without CUDA (capture_graph refuses non-GPU streams, so
-// only a hand-made node reaches it).
+// eval_gpu of capture_graph's nodes without CUDA (capture_graph refuses non-GPU streams, so
+// only a hand-made node reaches them).
 #include "ember/backend/no_cuda/no_gpu.h"
 #include "ember/core/primitives/capture.h"
 
@@ -8,5 +8,9 @@ namespace ember {
 void CapturedCall::eval_gpu(const std::vector<array>&, std::vector<array>&) {
   detail::no_gpu_kernel(name());
 }
+
+void StateUpdate::eval_gpu(const std::vector<array>&, array&) { detail::no_gpu_kernel(name()); }
+
+void StateTransfer::eval_gpu(const std::vector<array>&, array&) { detail::no_gpu_kernel(name()); }
 
 }  // namespace ember
