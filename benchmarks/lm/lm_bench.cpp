@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
   std::string model_dir, device_name = "cpu";
   int prompt_tokens = 2048, gen_tokens = 128, runs = 3;
   std::optional<Dtype> dtype;
-  bool decode_graphs = true;
+  bool decode_graphs = true, step_graphs = true;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     auto value = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
@@ -77,6 +77,7 @@ int main(int argc, char** argv) {
     else if (arg == "--device") device_name = value();
     else if (arg == "--runs") runs = std::stoi(value());
     else if (arg == "--no-decode-graphs") decode_graphs = false;
+    else if (arg == "--no-step-graphs") step_graphs = false;
     else if (arg == "--dtype") {
       std::string d = value();
       dtype = d == "float32" ? float32 : d == "float16" ? float16 : bfloat16;
@@ -91,7 +92,7 @@ int main(int argc, char** argv) {
   }
   const Device device = device_name == "gpu" ? Device(Device::gpu, 0) : Device(Device::cpu);
   set_default_device(device);
-  auto model = lm::load_model(model_dir, {.dtype = dtype, .decode_graphs = decode_graphs});
+  auto model = lm::load_model(model_dir, {.dtype = dtype, .decode_graphs = decode_graphs, .step_graphs = step_graphs});
   std::mt19937 rng(7);
   std::uniform_int_distribution<int> token(0, model->vocab_size() - 1);
   std::vector<int32_t> prompt(prompt_tokens);
@@ -161,6 +162,7 @@ int main(int argc, char** argv) {
       {"decode_build_ms", 1e3 * build_seconds / gen_tokens},
       {"decode_submit_ms", 1e3 * submit_seconds / gen_tokens},
       {"decode_graphs", decode_graphs},
+      {"step_graphs", decode_graphs && step_graphs},
       {"decode_step_nodes", step_nodes},
       {"decode_step_node_kinds", step_kinds},
       {"peak_memory_gb", static_cast<double>(get_peak_memory()) / 1e9}};

@@ -84,7 +84,7 @@ def main():
     parser.add_argument("--gen-tokens", type=int, default=128)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--ab-decode-graphs", action="store_true",
-                        help="also run lm_bench --no-decode-graphs on each folder (same lease A/B)")
+                        help="also run lm_bench --no-step-graphs and --no-decode-graphs on each folder (same lease A/B)")
     args = parser.parse_args()
     rows = []
     for name in args.models.split(","):
@@ -110,15 +110,21 @@ def main():
                     print(f"[{name}] {line}", flush=True)
             ember = json.loads(result.stdout.strip().splitlines()[-1])
             if args.ab_decode_graphs:
-                plain = subprocess.run(
-                    [args.lm_bench, "--model", folder, "--device", "gpu", "--prompt-tokens",
-                     str(args.prompt_tokens), "--gen-tokens", str(args.gen_tokens), "--runs",
-                     str(args.runs), "--no-decode-graphs"], capture_output=True, text=True)
-                if plain.returncode == 0:
-                    off = json.loads(plain.stdout.strip().splitlines()[-1])
-                    print(f"[{name}] A/B decode graphs on {ember['decode_tps']:.1f} tok/s "
-                          f"({ember['decode_step_nodes']} nodes), off {off['decode_tps']:.1f} tok/s "
-                          f"({off['decode_step_nodes']} nodes)", flush=True)
+                # Same lease: whole-step graphs (the default) against decode segments
+                # (--no-step-graphs) and against no graphs at all (--no-decode-graphs).
+                report = [f"step graphs {ember['decode_tps']:.1f} tok/s ({ember['decode_step_nodes']} nodes)"]
+                for flag, label in (("--no-step-graphs", "segments"), ("--no-decode-graphs", "no graphs")):
+                    other = subprocess.run(
+                        [args.lm_bench, "--model", folder, "--device", "gpu", "--prompt-tokens",
+                         str(args.prompt_tokens), "--gen-tokens", str(args.gen_tokens), "--runs",
+                         str(args.runs), flag], capture_output=True, text=True)
+                    if other.returncode == 0:
+                        off = json.loads(other.stdout.strip().splitlines()[-1])
+                        report.append(f"{label} {off['decode_tps']:.1f} tok/s "
+                                      f"({off['decode_step_nodes']} nodes)")
+                    else:
+                        report.append(f"{label} failed: {other.stderr.strip()[-300:]}")
+                print(f"[{name}] A/B decode: " + ", ".join(report), flush=True)
             rows.append((name, hf_prefill, ember["prefill_tps"], hf_decode, ember["decode_tps"],
                          ember["decode_bandwidth_fraction"]))
             print(json.dumps({"model": name, "hf_prefill_tps": hf_prefill,

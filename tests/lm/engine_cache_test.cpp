@@ -101,6 +101,73 @@ TEST(KvCache, TrimForgetsTheLastTokens) {
   EXPECT_EQ(cache.trim(1), 0);
 }
 
+// A residence as a decode step graph keeps one (Note [Decode step graphs]): fixed buffers of
+// `capacity` tokens that "steps" write; reads are copies of the first `tokens`, counted.
+class FakeResidence final : public Cache::Residence {
+ public:
+  FakeResidence(array keys, array values) : keys_(std::move(keys)), values_(std::move(values)) {}
+  std::vector<array> read(int tokens) const override {
+    ++reads;
+    return {copy(time_range(keys_, 0, tokens)), copy(time_range(values_, 0, tokens))};
+  }
+  size_t nbytes(int tokens) const override {
+    return 2 * static_cast<size_t>(tokens) * keys_.shape(0) * keys_.shape(1) * keys_.shape(3) *
+           size_of(keys_.dtype());
+  }
+  mutable int reads = 0;
+
+ private:
+  array keys_, values_;
+};
+
+TEST(KvCache, AResidentCacheReadsItsResidenceAndSettlesBackIntoArrays) {
+  const array keys = random::normal({1, 2, 16, 4}, float32, 0.0f, 1.0f, random::key(3));
+  const array values = random::normal({1, 2, 16, 4}, float32, 0.0f, 1.0f, random::key(4));
+  KvCache cache;
+  cache.update_and_fetch(time_range(keys, 0, 5), time_range(values, 0, 5));
+  // The graph now holds the state and ran 3 more steps (positions 5..7).
+  auto residence = std::make_shared<FakeResidence>(keys, values);
+  cache.move_into(residence);
+  cache.advance_resident(3);
+  EXPECT_EQ(cache.offset(), 8);
+  EXPECT_EQ(cache.residence(), residence.get());
+  EXPECT_EQ(cache.nbytes(), 2u * 8 * 2 * 4 * 4);
+  // state() and clone() copy out of the residence; the cache itself stays resident.
+  auto state = cache.state();
+  EXPECT_TRUE(same(state[0], time_range(keys, 0, 8)));
+  EXPECT_TRUE(same(state[1], time_range(values, 0, 8)));
+  auto copy = cache.clone();
+  EXPECT_EQ(copy->residence(), nullptr);
+  EXPECT_EQ(cache.residence(), residence.get());
+  EXPECT_TRUE(same(copy->state()[0], time_range(keys, 0, 8)));
+  // Trimming keeps it resident (later steps overwrite the rest).
+  EXPECT_EQ(cache.trim(2), 2);
+  EXPECT_EQ(cache.residence(), residence.get());
+  // A plain update brings it back first, then appends.
+  const int reads_before = residence->reads;
+  auto [all_keys, all_values] = cache.update_and_fetch(time_range(keys, 12, 14), time_range(values, 12, 14));
+  EXPECT_EQ(residence->reads, reads_before + 1);
+  EXPECT_EQ(cache.residence(), nullptr);
+  EXPECT_EQ(cache.offset(), 8);
+  EXPECT_TRUE(same(all_keys, concatenate({time_range(keys, 0, 6), time_range(keys, 12, 14)}, 2)));
+  EXPECT_TRUE(same(all_values, concatenate({time_range(values, 0, 6), time_range(values, 12, 14)}, 2)));
+}
+
+TEST(RecurrentCache, SetStateLeavesAResidenceWithoutReadingIt) {
+  RecurrentCache cache;
+  const array conv = random::normal({1, 3, 8}, float32, 0.0f, 1.0f, random::key(5));
+  const array ssm = random::normal({1, 2, 4, 4}, float32, 0.0f, 1.0f, random::key(6));
+  cache.update(conv, ssm, 4);
+  auto residence = std::make_shared<FakeResidence>(random::normal({1, 2, 16, 4}, float32, 0.0f, 1.0f, random::key(7)),
+                                                   random::normal({1, 2, 16, 4}, float32, 0.0f, 1.0f, random::key(8)));
+  cache.move_into(residence);
+  cache.set_state({conv, ssm}, 9);
+  EXPECT_EQ(residence->reads, 0);
+  EXPECT_EQ(cache.residence(), nullptr);
+  EXPECT_EQ(cache.offset(), 9);
+  EXPECT_TRUE(same(*cache.ssm_state(), ssm));
+}
+
 TEST(RotatingKvCache, KeepsFirstTokensAndMostRecentInTimeOrder) {
   for (int keep : {0, 2}) {
     SCOPED_TRACE("keep " + std::to_string(keep));

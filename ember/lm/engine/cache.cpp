@@ -9,9 +9,17 @@
 namespace ember::lm {
 
 size_t Cache::nbytes() const {
+  if (residence_) return residence_->nbytes(offset());
   size_t total = 0;
   for (const auto& a : state()) total += a.nbytes();
   return total;
+}
+
+void Cache::settle() {
+  if (!residence_) return;
+  auto residence = std::move(residence_);
+  residence_.reset();
+  set_arrays(residence->read(offset()));
 }
 
 namespace {
@@ -34,6 +42,7 @@ array time_slice(const array& a, int from, int to) {
 // ---- KvCache ----
 
 std::pair<array, array> KvCache::update_and_fetch(const array& keys, const array& values) {
+  settle();
   EMBER_CHECK(keys.ndim() == 4 && values.ndim() == 4 && keys.shape(2) == values.shape(2),
               ValueError, "[KvCache] keys and values must be [B, H, T, D] with the same T; got ",
               shape_to_string(keys.shape()), " and ", shape_to_string(values.shape()));
@@ -66,6 +75,7 @@ std::pair<array, array> KvCache::update_and_fetch(const array& keys, const array
 }
 
 std::vector<array> KvCache::state() const {
+  if (residence_) return residence_->read(offset_);
   if (!keys_) return {};
   if (offset_ == keys_->shape(2)) return {*keys_, *values_};
   return {time_slice(*keys_, 0, offset_), time_slice(*values_, 0, offset_)};
@@ -74,12 +84,17 @@ std::vector<array> KvCache::state() const {
 void KvCache::set_state(std::vector<array> state, int offset) {
   EMBER_CHECK(state.size() == 2 && state[0].ndim() == 4 && state[0].shape(2) == offset, ValueError,
               "[KvCache] state must be keys and values [B, H, ", offset, ", D]");
-  keys_ = std::move(state[0]);
-  values_ = std::move(state[1]);
+  residence_.reset();
+  set_arrays(std::move(state));
   offset_ = offset;
 }
 
-int KvCache::trim(int n) {
+void KvCache::set_arrays(std::vector<array> state) {
+  keys_ = std::move(state[0]);
+  values_ = std::move(state[1]);
+}
+
+int KvCache::trim(int n) {  // a resident cache stays there: later steps overwrite the rest
   n = std::clamp(n, 0, offset_);
   offset_ -= n;
   return n;
@@ -88,6 +103,7 @@ int KvCache::trim(int n) {
 // ---- RotatingKvCache ----
 
 std::pair<array, array> RotatingKvCache::update_and_fetch(const array& keys, const array& values) {
+  settle();
   EMBER_CHECK(keys.ndim() == 4 && values.ndim() == 4 && keys.shape(2) == values.shape(2),
               ValueError, "[RotatingKvCache] keys and values must be [B, H, T, D]; got ",
               shape_to_string(keys.shape()), " and ", shape_to_string(values.shape()));
@@ -110,6 +126,7 @@ std::pair<array, array> RotatingKvCache::update_and_fetch(const array& keys, con
 }
 
 std::vector<array> RotatingKvCache::state() const {
+  if (residence_) return residence_->read(offset_);
   if (!keys_) return {};
   return {*keys_, *values_};
 }
@@ -118,9 +135,14 @@ void RotatingKvCache::set_state(std::vector<array> state, int offset) {
   EMBER_CHECK(state.size() == 2 && state[0].ndim() == 4 && state[0].shape(2) <= max_size_,
               ValueError, "[RotatingKvCache] state must be keys and values [B, H, <=", max_size_,
               ", D]");
+  residence_.reset();
+  set_arrays(std::move(state));
+  offset_ = offset;
+}
+
+void RotatingKvCache::set_arrays(std::vector<array> state) {
   keys_ = std::move(state[0]);
   values_ = std::move(state[1]);
-  offset_ = offset;
 }
 
 std::map<std::string, std::string> RotatingKvCache::meta() const {
@@ -130,6 +152,7 @@ std::map<std::string, std::string> RotatingKvCache::meta() const {
 // ---- RecurrentCache ----
 
 std::vector<array> RecurrentCache::state() const {
+  if (residence_) return residence_->read(offset_);
   if (!conv_state_) return {};
   return {*conv_state_, *ssm_state_};
 }
@@ -137,12 +160,18 @@ std::vector<array> RecurrentCache::state() const {
 void RecurrentCache::set_state(std::vector<array> state, int offset) {
   EMBER_CHECK(state.size() == 2 && state[0].ndim() == 3 && state[1].ndim() == 4, ValueError,
               "[RecurrentCache] state must be conv_state [B, K-1, C] and ssm_state [B, H, Dk, Dv]");
-  conv_state_ = std::move(state[0]);
-  ssm_state_ = std::move(state[1]);
+  residence_.reset();
+  set_arrays(std::move(state));
   offset_ = offset;
 }
 
+void RecurrentCache::set_arrays(std::vector<array> state) {
+  conv_state_ = std::move(state[0]);
+  ssm_state_ = std::move(state[1]);
+}
+
 void RecurrentCache::update(array conv_state, array ssm_state, int tokens) {
+  residence_.reset();  // replaced whole
   conv_state_ = std::move(conv_state);
   ssm_state_ = std::move(ssm_state);
   offset_ += tokens;

@@ -41,6 +41,38 @@ class Cache {
   virtual int trim(int n) { (void)n; return 0; }
   /// Bytes held by the state's arrays.
   size_t nbytes() const;
+
+  /// Where the state lives while a decode step graph holds it on the device (Note [Decode
+  /// step graphs], lm/models/decoder.cpp): in the graph's state buffers, which each step
+  /// updates in place. The cache's own arrays are not used meanwhile.
+  class Residence {
+   public:
+    virtual ~Residence() = default;
+    /// The state after every step so far, for `tokens` tokens: copies (lazy).
+    virtual std::vector<array> read(int tokens) const = 0;
+    virtual size_t nbytes(int tokens) const = 0;
+  };
+  /// The state moves into `residence` (the model has written it there).
+  void move_into(std::shared_ptr<const Residence> residence) { residence_ = std::move(residence); }
+  const Residence* residence() const { return residence_.get(); }
+  /// Brings the state back from a residence into the cache's arrays (a copy); nothing
+  /// when it has none.
+  void settle();
+  /// A step graph appended `tokens` tokens to the resident state.
+  virtual void advance_resident(int tokens) = 0;
+
+ protected:
+  Cache() = default;
+  Cache(const Cache&) = default;
+  Cache& operator=(const Cache&) = default;
+  /// Replaces the state's arrays (as state() returns them), keeping the token count.
+  virtual void set_arrays(std::vector<array> state) = 0;
+  /// For clone(): a copy's state is its own arrays, never the original's residence.
+  std::unique_ptr<Cache> settled(std::unique_ptr<Cache> copy) const {
+    copy->settle();
+    return copy;
+  }
+  std::shared_ptr<const Residence> residence_;
 };
 
 using CacheList = std::vector<std::unique_ptr<Cache>>;
@@ -55,11 +87,13 @@ class KvCache final : public Cache {
   int offset() const override { return offset_; }
   std::vector<array> state() const override;
   void set_state(std::vector<array> state, int offset) override;
-  std::unique_ptr<Cache> clone() const override { return std::make_unique<KvCache>(*this); }
+  std::unique_ptr<Cache> clone() const override { return settled(std::make_unique<KvCache>(*this)); }
   bool is_trimmable() const override { return true; }
   int trim(int n) override;
+  void advance_resident(int tokens) override { offset_ += tokens; }
 
  private:
+  void set_arrays(std::vector<array> state) override;
   int step_;
   int offset_ = 0;
   std::optional<array> keys_, values_;  // [B, H, capacity, D]
@@ -77,10 +111,12 @@ class RotatingKvCache final : public Cache {
   std::vector<array> state() const override;
   void set_state(std::vector<array> state, int offset) override;
   std::map<std::string, std::string> meta() const override;
-  std::unique_ptr<Cache> clone() const override { return std::make_unique<RotatingKvCache>(*this); }
+  std::unique_ptr<Cache> clone() const override { return settled(std::make_unique<RotatingKvCache>(*this)); }
   int max_size() const { return max_size_; }
+  void advance_resident(int tokens) override { offset_ += tokens; }
 
  private:
+  void set_arrays(std::vector<array> state) override;
   int max_size_, keep_;
   int offset_ = 0;
   std::optional<array> keys_, values_;  // [B, H, min(offset, max_size), D], time order
@@ -94,12 +130,21 @@ class RecurrentCache final : public Cache {
   int offset() const override { return offset_; }
   std::vector<array> state() const override;
   void set_state(std::vector<array> state, int offset) override;
-  std::unique_ptr<Cache> clone() const override { return std::make_unique<RecurrentCache>(*this); }
-  const std::optional<array>& conv_state() const { return conv_state_; }
-  const std::optional<array>& ssm_state() const { return ssm_state_; }
+  std::unique_ptr<Cache> clone() const override { return settled(std::make_unique<RecurrentCache>(*this)); }
+  /// The states (brought back from a residence first).
+  const std::optional<array>& conv_state() {
+    settle();
+    return conv_state_;
+  }
+  const std::optional<array>& ssm_state() {
+    settle();
+    return ssm_state_;
+  }
   void update(array conv_state, array ssm_state, int tokens);
+  void advance_resident(int tokens) override { offset_ += tokens; }
 
  private:
+  void set_arrays(std::vector<array> state) override;
   int offset_ = 0;
   std::optional<array> conv_state_, ssm_state_;
 };

@@ -4,6 +4,7 @@
 #include "ember/lm/models/decoder.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdio>
 
@@ -102,6 +103,26 @@ class Attention final : public Mixer {
 
   std::unique_ptr<Cache> make_cache() const override { return std::make_unique<KvCache>(); }
 
+  // Keys and values [B, Hkv, capacity, d], as KvCache holds them.
+  std::vector<StateSpec> step_states(int batch, int capacity, Dtype dtype) const override {
+    const Shape shape{batch, config_.kv_heads, capacity, config_.head_dim};
+    return {{shape, dtype, 2}, {shape, dtype, 2}};
+  }
+
+  // RoPE at the device position, this token's key and value written at it, attention over
+  // the positions so far (the rest of the buffers masked off), the output gate.
+  array step_core(const std::vector<array>& parts, std::vector<array>& states,
+                  const array& position, const array& valid) const override {
+    const int batch = parts[0].shape(0), d = config_.head_dim;
+    array q = config_.rope(parts[0], position);
+    states[0] = update_state(states[0], config_.rope(parts[1], position), position, {2});
+    states[1] = update_state(states[1], parts[2], position, {2});
+    array out = fast::scaled_dot_product_attention(q, states[0], states[1],
+                                                   1.0f / std::sqrt(float(d)), "array", valid);
+    if (config_.output_gate) out = out * sigmoid(parts[3]);
+    return reshape(out, {batch, 1, config_.heads * d});
+  }
+
  private:
   AttentionConfig config_;
   layers::Linear qkv_proj_, o_proj_;  // qkv_proj_'s output: [q (and gate) | k | v]
@@ -120,10 +141,13 @@ array DecoderModel::forward(const array& tokens, CacheList& caches) {
               shape_to_string(tokens.shape()));
   EMBER_CHECK(caches.size() == blocks.size(), ValueError, "[forward] ", caches.size(),
               " caches for ", blocks.size(), " layers");
-  if (decode_graphs && tokens.shape(1) == 1 && !blocks.empty() &&
-      to_stream({}).device.type == Device::gpu) {
-    return forward_decode_segments(tokens, caches);
+  const bool gpu_decode = decode_graphs && tokens.shape(1) == 1 && !blocks.empty() &&
+                          to_stream({}).device.type == Device::gpu;
+  if (gpu_decode && step_graphs) {
+    if (auto logits = forward_step_graph(tokens, caches)) return *logits;
   }
+  for (auto& cache : caches) cache->settle();
+  if (gpu_decode) return forward_decode_segments(tokens, caches);
   array h = layers::embed(embed_tokens, tokens);
   for (size_t i = 0; i < blocks.size(); ++i) {
     const Block& block = blocks[i];
@@ -132,6 +156,178 @@ array DecoderModel::forward(const array& tokens, CacheList& caches) {
   }
   h = final_norm(h);
   return matmul(h, head_t);
+}
+
+// Note [Decode step graphs]
+// On the GPU a decode step (one token per sequence) is bound by the host: launching a
+// kernel costs it about 4 us (benchmarks/ops launch_floor) plus ember's own path per task,
+// more than most of these kernels run. So the whole step is one captured graph
+// (capture_graph with states): its inputs are the tokens and the position, an int32 on
+// the device, and its states are the caches' buffers, [B, Hkv, capacity, d] keys and values
+// per attention layer and the conv and delta-rule states per Gated DeltaNet layer, which
+// each replay updates in place (update_state). RoPE reads the position on the device, the
+// key and value are written at it, and attention reads the whole buffers with the positions
+// past it masked off. So one replay serves every step until the capacity is reached; then
+// the caches move to a graph of twice the capacity.
+//
+// While a graph holds a cache's state, the cache is resident (Cache::Residence): its own
+// arrays are not used; reading its state (state(), clone(), saving) copies it out of the
+// graph in order with the steps, and anything that changes it another way (a prefill, a
+// plain step, set_state) brings it back first (Cache::settle). A cache list moves into a
+// graph by writing its arrays at the buffers' starts. Graphs not holding any cache are kept
+// per batch size and capacity for the next cache list. A model whose mixers have no step
+// core, caches at different offsets, or a capture that fails (an op a graph cannot hold;
+// one message on stderr, then never again) use decode segments instead.
+struct StepGraph {
+  int batch = 0, capacity = 0;
+  std::optional<CapturedGraph> graph;
+  std::vector<std::vector<Mixer::StateSpec>> specs;  // per block
+  std::vector<size_t> first_state;                   // per block: its first state's index
+};
+
+namespace {
+
+constexpr int kMinStepCapacity = 1024;
+
+class StepResidence final : public Cache::Residence {
+ public:
+  StepResidence(std::shared_ptr<const StepGraph> graph, size_t block)
+      : graph_(std::move(graph)), block_(block) {}
+  std::vector<array> read(int tokens) const override {
+    std::vector<array> out;
+    const auto& specs = graph_->specs[block_];
+    for (size_t j = 0; j < specs.size(); ++j) {
+      array state = graph_->graph->read_state(graph_->first_state[block_] + j);
+      if (specs[j].time_axis >= 0) {
+        Shape start(state.ndim(), 0), stop(state.shape());
+        stop[specs[j].time_axis] = tokens;
+        state = slice(state, start, stop);
+      }
+      out.push_back(state);
+    }
+    return out;
+  }
+  size_t nbytes(int tokens) const override {
+    size_t total = 0;
+    for (const auto& spec : graph_->specs[block_]) {
+      size_t elements = 1;
+      for (int d = 0; d < static_cast<int>(spec.shape.size()); ++d) {
+        elements *= static_cast<size_t>(d == spec.time_axis ? tokens : spec.shape[d]);
+      }
+      total += elements * size_of(spec.dtype);
+    }
+    return total;
+  }
+  const std::shared_ptr<const StepGraph>& graph() const { return graph_; }
+  size_t block() const { return block_; }
+
+ private:
+  std::shared_ptr<const StepGraph> graph_;
+  size_t block_;
+};
+
+}  // namespace
+
+std::shared_ptr<const StepGraph> DecoderModel::step_graph_for(int batch, int capacity) {
+  std::lock_guard lock(step_graphs_mutex_);
+  if (step_graphs_failed_) return nullptr;
+  // A free graph of this shape; free graphs of this batch size and another capacity go.
+  std::shared_ptr<const StepGraph> found;
+  std::erase_if(step_graphs_, [&](const std::shared_ptr<const StepGraph>& g) {
+    if (g.use_count() != 1 || g->batch != batch) return false;
+    if (g->capacity == capacity && !found) {
+      found = g;
+      return false;
+    }
+    return true;
+  });
+  if (found) return found;
+  auto graph = std::make_shared<StepGraph>();
+  graph->batch = batch;
+  graph->capacity = capacity;
+  std::vector<array> examples{zeros({batch, 1}, int32), array(0, int32)};
+  size_t num_states = 0;
+  for (const auto& block : blocks) {
+    graph->specs.push_back(block.mixer->step_states(batch, capacity, dtype_));
+    graph->first_state.push_back(num_states);
+    for (const auto& spec : graph->specs.back()) examples.push_back(zeros(spec.shape, spec.dtype));
+    num_states += graph->specs.back().size();
+  }
+  auto step = [this, capacity, specs = graph->specs](const std::vector<array>& in) {
+    array h = layers::embed(embed_tokens, in[0]);
+    const array& position = in[1];
+    const array valid = less_equal(arange(capacity, int32), position);
+    std::vector<array> new_states;
+    size_t next = 2;
+    for (size_t i = 0; i < blocks.size(); ++i) {
+      const Block& block = blocks[i];
+      std::vector<array> states(in.begin() + next, in.begin() + next + specs[i].size());
+      next += specs[i].size();
+      array y = block.mixer->step_core(block.mixer->prologue(block.input_norm(h)), states,
+                                       position, valid);
+      new_states.insert(new_states.end(), states.begin(), states.end());
+      h = h + block.mixer->epilogue(y);
+      h = h + block.mlp(block.post_norm(h));
+    }
+    std::vector<array> out{matmul(final_norm(h), head_t)};
+    out.insert(out.end(), new_states.begin(), new_states.end());
+    return out;
+  };
+  try {
+    graph->graph = capture_graph(step, examples, to_stream({}), static_cast<int>(num_states));
+  } catch (const Error& e) {
+    std::fprintf(stderr, "[ember] decode step graphs off for this model: %s\n", e.what());
+    step_graphs_failed_ = true;
+    return nullptr;
+  }
+  step_graphs_.push_back(graph);
+  return graph;
+}
+
+std::optional<array> DecoderModel::forward_step_graph(const array& tokens, CacheList& caches) {
+  const int batch = tokens.shape(0);
+  const int position = caches[0]->offset();
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    if (caches[i]->offset() != position ||
+        blocks[i].mixer->step_states(batch, 1, dtype_).empty()) {
+      return std::nullopt;
+    }
+  }
+  // The graph these caches live in, if it has room for this token; else one that has.
+  std::shared_ptr<const StepGraph> graph;
+  const auto* resident = dynamic_cast<const StepResidence*>(caches[0]->residence());
+  if (resident && resident->graph()->batch == batch && position < resident->graph()->capacity) {
+    graph = resident->graph();
+  }
+  if (!graph) {
+    for (auto& cache : caches) cache->settle();
+    const int capacity = std::max(kMinStepCapacity, static_cast<int>(std::bit_ceil(
+                                                        static_cast<unsigned>(position + 1))));
+    graph = step_graph_for(batch, capacity);
+    if (!graph) return std::nullopt;
+  }
+  // Caches not in this graph yet move in: their arrays at the start of its buffers (a fresh
+  // recurrent state is zeros; a fresh KV cache needs nothing: the mask hides the rest).
+  for (size_t i = 0; i < caches.size(); ++i) {
+    const auto* r = dynamic_cast<const StepResidence*>(caches[i]->residence());
+    if (r && r->graph() == graph && r->block() == i) continue;
+    caches[i]->settle();
+    const std::vector<array> state = caches[i]->state();
+    const auto& specs = graph->specs[i];
+    for (size_t j = 0; j < specs.size(); ++j) {
+      const size_t index = graph->first_state[i] + j;
+      if (!state.empty()) {
+        graph->graph->write_state(index, astype(state[j], specs[j].dtype));
+      } else if (specs[j].time_axis < 0) {
+        graph->graph->write_state(index, zeros(specs[j].shape, specs[j].dtype));
+      }
+    }
+    caches[i]->move_into(std::make_shared<StepResidence>(graph, i));
+  }
+  array ids = tokens.dtype() == int32 ? tokens : astype(tokens, int32);
+  array logits = (*graph->graph)({ids, array(position, int32)})[0];
+  for (auto& cache : caches) cache->advance_resident(1);
+  return logits;
 }
 
 // Note [Decode segments]

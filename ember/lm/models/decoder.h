@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "ember/core/capture.h"
+#include "ember/core/errors.h"
 #include "ember/lm/models/layers.h"
 #include "ember/lm/models/model.h"
 
@@ -43,6 +44,28 @@ class Mixer {
     return (*this)(parts[0], cache);
   }
   virtual array epilogue(const array& y) const { return y; }
+
+  /// Decode step graphs (Note [Decode step graphs]): the buffers this mixer's cache lives
+  /// in for `batch` sequences and `capacity` tokens of `dtype` activations, each with its
+  /// time axis (-1: none; a resident cache holds its tokens so far at the start of it).
+  /// Empty: no step core, so the model uses decode segments.
+  struct StateSpec {
+    Shape shape;
+    Dtype dtype;
+    int time_axis = -1;
+  };
+  virtual std::vector<StateSpec> step_states(int batch, int capacity, Dtype dtype) const {
+    (void)batch, (void)capacity, (void)dtype;
+    return {};
+  }
+  /// The core for one token over those buffers: replaces each of `states` with its value
+  /// after update_state (capture.h). `position` is the token's position (an int32 scalar on
+  /// the device) and `valid` ([capacity] bool) marks the positions up to it.
+  virtual array step_core(const std::vector<array>& parts, std::vector<array>& states,
+                          const array& position, const array& valid) const {
+    (void)parts, (void)states, (void)position, (void)valid;
+    throw NotImplementedError("[decode step graph] this mixer has no step core");
+  }
 };
 
 struct AttentionConfig {
@@ -55,6 +78,8 @@ struct AttentionConfig {
 };
 std::unique_ptr<Mixer> load_attention(layers::Loader& loader, const std::string& prefix,
                                       const AttentionConfig& config);
+
+struct StepGraph;  // decoder.cpp: Note [Decode step graphs]
 
 /// One decoder block: x + mixer(norm1(x)), then h + mlp(norm2(h)).
 struct Block {
@@ -83,9 +108,18 @@ class DecoderModel : public Model {
   Norm final_norm{array(0.0f)};
   std::vector<Block> blocks;
   bool decode_graphs = true;  ///< LoadOptions::decode_graphs
+  bool step_graphs = true;    ///< LoadOptions::step_graphs
 
  private:
   array forward_decode_segments(const array& tokens, CacheList& caches);
+  // Note [Decode step graphs]: nullopt when this step cannot use one.
+  std::optional<array> forward_step_graph(const array& tokens, CacheList& caches);
+  std::shared_ptr<const StepGraph> step_graph_for(int batch, int capacity);
+  // Step graphs not bound to a cache list are kept for the next one (per batch size and
+  // capacity); a graph is bound while any cache's residence holds it.
+  std::mutex step_graphs_mutex_;
+  std::vector<std::shared_ptr<const StepGraph>> step_graphs_;
+  bool step_graphs_failed_ = false;
   // Per batch size, the captured segments (Note [Decode segments]); once a capture has
   // failed, segments not yet captured run as plain ops.
   std::mutex segments_mutex_;

@@ -159,6 +159,10 @@ array Rope::operator()(const array& x, int offset) const {
   return fast::rope(x, dims, false, periods ? std::nullopt : base, scale, offset, periods);
 }
 
+array Rope::operator()(const array& x, const array& offset) const {
+  return fast::rope(x, dims, false, periods ? std::nullopt : base, scale, offset, periods);
+}
+
 Rope make_rope(const RopeConfig& config, int head_dim) {
   Rope rope;
   rope.dims = static_cast<int>(head_dim * config.partial_rotary_factor);

@@ -83,6 +83,8 @@ struct Rope {
   std::optional<array> periods;  ///< for rope types that reshape the frequencies
   float scale = 1.0f;
   array operator()(const array& x, int offset) const;
+  /// At a position read on the device (an integer scalar array).
+  array operator()(const array& x, const array& offset) const;
 };
 Rope make_rope(const RopeConfig& config, int head_dim);
 

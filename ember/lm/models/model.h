@@ -20,9 +20,11 @@ namespace ember::lm {
 struct LoadOptions {
   /// The dtype of weights and activations; by default the checkpoint's floating dtype.
   std::optional<Dtype> dtype;
-  /// On the GPU, run the part of each block after its mixer as a captured graph in
-  /// one-token (decode) steps: the same kernels, one launch (see Note [Decode segments]).
+  /// On the GPU, run one-token (decode) steps as captured graphs: the whole step, with the
+  /// caches' state in the graph's buffers (Note [Decode step graphs]), or with step_graphs
+  /// off, the part of each block between mixers' cores (Note [Decode segments]).
   bool decode_graphs = true;
+  bool step_graphs = true;
 };
 
 class Model {

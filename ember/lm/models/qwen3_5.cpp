@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "ember/core/capture.h"
 #include "ember/core/errors.h"
 #include "ember/core/ops.h"
 #include "ember/fast/fast.h"
@@ -111,6 +112,46 @@ class GatedDeltaNet final : public Mixer {
     auto* state = dynamic_cast<RecurrentCache*>(&cache);
     EMBER_CHECK(state != nullptr, ValueError, "[gated_delta_net] needs a recurrent cache, got a ",
                 cache.kind(), " cache");
+    const int batch = parts[0].shape(0);
+    array previous = state->conv_state() ? *state->conv_state()
+                                         : zeros({batch, c_.conv_kernel - 1, conv_channels_},
+                                                 parts[0].dtype());
+    array initial = state->ssm_state()
+                        ? *state->ssm_state()
+                        : zeros({batch, c_.value_heads, c_.key_dim, c_.value_dim}, float32);
+    Mixed mixed = mix(parts, previous, initial);
+    state->update(mixed.conv_state, mixed.ssm_state, parts[0].shape(1));
+    return mixed.out;
+  }
+
+  // The conv tail [B, K-1, C] in the activations' dtype and the float32 state.
+  std::vector<StateSpec> step_states(int batch, int capacity, Dtype dtype) const override {
+    (void)capacity;
+    return {{{batch, c_.conv_kernel - 1, conv_channels_}, dtype, -1},
+            {{batch, c_.value_heads, c_.key_dim, c_.value_dim}, float32, -1}};
+  }
+
+  array step_core(const std::vector<array>& parts, std::vector<array>& states,
+                  const array& position, const array& valid) const override {
+    (void)position, (void)valid;
+    Mixed mixed = mix(parts, states[0], states[1]);
+    const array origin(0, int32);  // both states are replaced whole
+    states[0] = update_state(states[0], mixed.conv_state, origin, {0});
+    states[1] = update_state(states[1], mixed.ssm_state, origin, {0});
+    return mixed.out;
+  }
+
+  array epilogue(const array& y) const override { return out_(y); }
+
+
+  std::unique_ptr<Cache> make_cache() const override { return std::make_unique<RecurrentCache>(); }
+
+  struct Mixed {
+    array out, conv_state, ssm_state;
+  };
+
+  // The core over given states: the output and the next states.
+  Mixed mix(const std::vector<array>& parts, const array& previous, const array& initial) const {
     const array& mixed = parts[0];
     const array& z = parts[1];
     const array& beta = parts[2];
@@ -119,8 +160,6 @@ class GatedDeltaNet final : public Mixer {
     const int key_total = c_.key_heads * c_.key_dim;
     // Causal depthwise conv over [previous K-1 inputs, this call's inputs], then SiLU.
     const int k = c_.conv_kernel;
-    array previous = state->conv_state() ? *state->conv_state()
-                                         : zeros({batch, k - 1, conv_channels_}, mixed.dtype());
     array padded = concatenate({astype(previous, mixed.dtype()), mixed}, 1);  // [B, K-1+T, C]
     // One token: its K inputs [B, 1, K, C] times the taps, summed over K in one reduction
     // (float32 accumulator, as conv1d). Longer calls add the K shifted windows' products
@@ -150,23 +189,15 @@ class GatedDeltaNet final : public Mixer {
     // l2-normalised q and k (eps 1e-6 inside the sqrt, as fla's l2norm), q scaled by Dk^-1/2.
     q = fast::rms_norm(astype(q, float32), q_norm_weight_, l2_eps_);
     kk = fast::rms_norm(astype(kk, float32), k_norm_weight_, l2_eps_);
-    array initial = state->ssm_state()
-                        ? *state->ssm_state()
-                        : zeros({batch, c_.value_heads, c_.key_dim, c_.value_dim}, float32);
     auto [y, next_state] = fast::gated_delta_rule(q, kk, v, g, beta, initial);
-    state->update(next_conv_state, next_state, length);
 
     // Gated RMSNorm per value head: weight * norm(y) * silu(z), norm in float32.
     array zh = reshape(z, {batch, length, c_.value_heads, c_.value_dim});
     array normed = fast::rms_norm(y, norm_weight_, c_.eps);
     array out = astype(fast::swiglu(astype(zh, float32), astype(normed, float32)), z.dtype());
-    return reshape(out, {batch, length, c_.value_heads * c_.value_dim});
+    return {reshape(out, {batch, length, c_.value_heads * c_.value_dim}), next_conv_state,
+            next_state};
   }
-
-  array epilogue(const array& y) const override { return out_(y); }
-
-
-  std::unique_ptr<Cache> make_cache() const override { return std::make_unique<RecurrentCache>(); }
 
  private:
   DeltaNetConfig c_;

@@ -67,6 +67,7 @@ std::unique_ptr<Model> load_model(const std::filesystem::path& dir, const LoadOp
   auto model = llama ? load_llama_family(config, store, dtype) : load_hybrid_family(config, store, dtype);
   if (auto* decoder = dynamic_cast<DecoderModel*>(model.get())) {
     decoder->decode_graphs = options.decode_graphs;
+    decoder->step_graphs = options.step_graphs;
   }
   return model;
 }
