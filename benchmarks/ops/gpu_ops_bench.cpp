@@ -1,12 +1,14 @@
 // GPU throughput of the op library (issue 4's speed targets), one JSON object per line:
 // device copy bandwidth, elementwise add on 256M elements (float32, bfloat16), row sum of
-// 4096 x 65536, softmax of 8192 x 32768 bf16, matmul 8192^3 bf16 and 4096^3 float32 (TF32
+// 4096 x 65536, softmax of 8192 x 32768 bf16, decode attention (bf16, 16/8 heads, 4096
+// keys, unmasked and with a prefix mask), matmul 8192^3 bf16 and 4096^3 float32 (TF32
 // when EMBER_CUDA_TF32=1), and the per-node cost of a 10,000-node chain of small adds,
 // evaluated node by node and replayed as a captured graph (capture_graph).
 // Peers: benchmarks/ops/gpu_peer.py runs the same work in PyTorch and prints the ratios.
 //
 //   gpu_ops_bench [--only NAME]
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <functional>
 #include <string>
@@ -83,6 +85,20 @@ int main(int argc, char** argv) {
     array x = random_on_gpu({8192, 32768}, bfloat16);
     run(only, "softmax_bf16_8192x32768", "GB/s", 2.0 * 8192 * 32768 * 2,
         [&] { return softmax(x, -1, true); });
+  }
+  {
+    // Decode attention: one query of 16 heads over 4096 keys of 8 heads (Qwen3-1.7B's
+    // shape), and the same over a 4096-key buffer of which 2176 are valid (a boolean mask,
+    // as decode step graphs run it). GB/s counts the keys and values read.
+    array q = random_on_gpu({1, 16, 1, 128}, bfloat16);
+    array k = random_on_gpu({1, 8, 4096, 128}, bfloat16), v = random_on_gpu({1, 8, 4096, 128}, bfloat16);
+    const float scale = 1.0f / std::sqrt(128.0f);
+    run(only, "attention_decode_bf16_4096", "GB/s", 2.0 * 8 * 4096 * 128 * 2,
+        [&] { return fast::scaled_dot_product_attention(q, k, v, scale); });
+    array valid = less(arange(4096, int32, kGpu), array(2176, int32), kGpu);
+    eval(valid);
+    run(only, "attention_decode_bf16_2176_of_4096", "GB/s", 2.0 * 8 * 2176 * 128 * 2,
+        [&] { return fast::scaled_dot_product_attention(q, k, v, scale, "array", valid); });
   }
   {
     array a = random_on_gpu({8192, 8192}, bfloat16), b = random_on_gpu({8192, 8192}, bfloat16);

@@ -58,6 +58,17 @@ def torch_cases():
     out["softmax_bf16_8192x32768"] = ("GB/s", 2.0 * 8192 * 32768 * 2,
                                       median_ms(lambda: torch.softmax(s, -1)))
     del s
+    q = torch.rand(1, 16, 1, 128, device=dev, dtype=torch.bfloat16)
+    k = torch.rand(1, 8, 4096, 128, device=dev, dtype=torch.bfloat16)
+    v = torch.rand(1, 8, 4096, 128, device=dev, dtype=torch.bfloat16)
+    sdpa = torch.nn.functional.scaled_dot_product_attention
+    out["attention_decode_bf16_4096"] = ("GB/s", 2.0 * 8 * 4096 * 128 * 2,
+                                         median_ms(lambda: sdpa(q, k, v, enable_gqa=True)))
+    valid = torch.arange(4096, device=dev) < 2176
+    out["attention_decode_bf16_2176_of_4096"] = (
+        "GB/s", 2.0 * 8 * 2176 * 128 * 2,
+        median_ms(lambda: sdpa(q, k, v, attn_mask=valid, enable_gqa=True)))
+    del q, k, v
     a = torch.rand(8192, 8192, device=dev, dtype=torch.bfloat16)
     b = torch.rand(8192, 8192, device=dev, dtype=torch.bfloat16)
     out["matmul_bf16_8192"] = ("GFLOP/s", 2.0 * 8192 ** 3, median_ms(lambda: a @ b))

@@ -2,7 +2,9 @@
 // GPU, as flash-decoding (Dao et al., "Flash-Decoding for long-context inference", 2023):
 // the keys are split into chunks over blocks; a block takes one (batch, kv head, chunk) and
 // up to kMaxRows of its (grouped head, query) rows, keeps an online softmax in float32 and
-// writes a partial (out, max, sum); a second kernel combines the chunks. An optional mask
+// writes a partial (out, max, sum); a second kernel combines the chunks. Up to 8 rows per
+// kv head (decode with grouped heads) a block's warps take keys in turn with the rows in
+// registers; more rows share tiles of keys in shared memory. An optional mask
 // (boolean or additive, read in place through broadcast strides) joins the causal limit.
 // Limits: head sizes 64/80/96/128/256, the feature axis contiguous and rows 16-byte aligned.
 #include <algorithm>
@@ -225,6 +227,123 @@ __global__ void __launch_bounds__(kThreads) sdpa_split_kernel(SplitParams p) {
   }
 }
 
+// Few rows (a decode step's grouped heads): a warp per key instead of tiles in shared
+// memory. Each lane holds features lane, lane + 32, ... of every row's query and output
+// accumulator in registers; a key's score is one warp sum per row. The block's warps take
+// the chunk's keys in turn, each with its own online softmax, and merge through shared
+// memory at the end. A key every row hides (mask or causal limit) costs no key or value
+// loads.
+constexpr int kRowWarps = kThreads / 32;
+
+template <class T, int D, int R, bool kMasked>
+__global__ void __launch_bounds__(kThreads) sdpa_rows_kernel(SplitParams p) {
+  constexpr int E = (D + 31) / 32;  // features per lane
+  __shared__ float max_sh[kRowWarps][R], sum_sh[kRowWarps][R];
+  __shared__ float acc_sh[kRowWarps][R][D];
+
+  const int split = static_cast<int>(blockIdx.x % p.splits);
+  const int64_t bh = blockIdx.x / p.splits;  // batch * kv_heads + kv head
+  const int64_t b = bh / p.kv_heads, h = bh % p.kv_heads;
+  const int key_begin = split * p.chunk;
+  const int key_end = min(p.kv_length, key_begin + p.chunk);
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  const int groups = p.rows / p.length;
+
+  const T* q = static_cast<const T*>(p.queries) + bh * p.rows * D;
+  float qr[R][E], acc[R][E], row_max[R], row_sum[R];
+#pragma unroll
+  for (int r = 0; r < R; ++r) {
+    row_max[r] = kNegInf;
+    row_sum[r] = 0.0f;
+#pragma unroll
+    for (int e = 0; e < E; ++e) {
+      const int d = e * 32 + lane;
+      qr[r][e] = r < p.rows && d < D ? static_cast<float>(q[r * D + d]) * p.scale : 0.0f;
+      acc[r][e] = 0.0f;
+    }
+  }
+  const T* keys = static_cast<const T*>(p.keys) + b * p.key_strides.batch + h * p.key_strides.head;
+  const T* values =
+      static_cast<const T*>(p.values) + b * p.value_strides.batch + h * p.value_strides.head;
+
+  for (int key = key_begin + warp; key < key_end; key += kRowWarps) {
+    float term[R];  // what the mask and the causal limit add: 0, a value, or -inf
+    bool any = false;
+#pragma unroll
+    for (int r = 0; r < R; ++r) {
+      const int query = r % p.length;
+      bool seen = r < p.rows && (!p.causal || key <= p.kv_length - p.length + query);
+      term[r] = seen ? 0.0f : kNegInf;
+      if constexpr (kMasked) {
+        if (seen) {
+          const int64_t head = h * groups + r / p.length;
+          term[r] = mask_term(p.mask, b * p.mask.batch + head * p.mask.head +
+                                          query * p.mask.query + key * p.mask.key);
+        }
+      }
+      any = any || term[r] != kNegInf;
+    }
+    if (!any) continue;  // the same for every lane of the warp
+    float k[E], v[E];
+#pragma unroll
+    for (int e = 0; e < E; ++e) {
+      const int d = e * 32 + lane;
+      k[e] = d < D ? static_cast<float>(keys[key * p.key_strides.sequence + d]) : 0.0f;
+      v[e] = d < D ? static_cast<float>(values[key * p.value_strides.sequence + d]) : 0.0f;
+    }
+#pragma unroll
+    for (int r = 0; r < R; ++r) {
+      float dot = 0.0f;
+#pragma unroll
+      for (int e = 0; e < E; ++e) dot = fmaf(qr[r][e], k[e], dot);
+      const float score = warp_sum(dot) + term[r];
+      if (score == kNegInf) continue;
+      const float new_max = fmaxf(row_max[r], score);
+      const float factor = row_max[r] == kNegInf ? 0.0f : expf(row_max[r] - new_max);
+      const float prob = expf(score - new_max);
+      row_sum[r] = fmaf(row_sum[r], factor, prob);
+#pragma unroll
+      for (int e = 0; e < E; ++e) acc[r][e] = fmaf(acc[r][e], factor, prob * v[e]);
+      row_max[r] = new_max;
+    }
+  }
+
+  // Merge the warps' softmax states: rescale each to the largest max.
+#pragma unroll
+  for (int r = 0; r < R; ++r) {
+    if (lane == 0) {
+      max_sh[warp][r] = row_max[r];
+      sum_sh[warp][r] = row_sum[r];
+    }
+#pragma unroll
+    for (int e = 0; e < E; ++e) {
+      const int d = e * 32 + lane;
+      if (d < D) acc_sh[warp][r][d] = acc[r][e];
+    }
+  }
+  __syncthreads();
+  for (int i = threadIdx.x; i < p.rows * D; i += kThreads) {
+    const int r = i / D, d = i % D;
+    float largest = kNegInf;
+#pragma unroll
+    for (int w = 0; w < kRowWarps; ++w) largest = fmaxf(largest, max_sh[w][r]);
+    float out = 0.0f, total = 0.0f;
+#pragma unroll
+    for (int w = 0; w < kRowWarps; ++w) {
+      if (max_sh[w][r] == kNegInf) continue;
+      const float weight = expf(max_sh[w][r] - largest);
+      out = fmaf(weight, acc_sh[w][r][d], out);
+      total = fmaf(weight, sum_sh[w][r], total);
+    }
+    const int64_t row = bh * p.rows + r;
+    p.partial_out[(row * p.splits + split) * D + d] = out;
+    if (d == 0) {
+      p.partial_max[row * p.splits + split] = largest;
+      p.partial_sum[row * p.splits + split] = total;
+    }
+  }
+}
+
 // out[row][d] = sum_s w_s out_s[d] / sum_s w_s sum_s with w_s = exp(max_s - max).
 template <class T>
 __global__ void sdpa_combine_kernel(const float* __restrict__ partial_out,
@@ -263,6 +382,48 @@ MaskKind mask_kind(Dtype dtype) {
   }
 }
 
+MaskParams mask_params(const AttentionMask& mask) {
+  return {mask.data, mask_kind(mask.dtype), mask.batch, mask.head, mask.query, mask.key};
+}
+
+// The combine of the chunks' partials into out.
+template <class T>
+void launch_combine(const float* partial_out, const float* partial_max, const float* partial_sum,
+                    void* out, int64_t rows_total, int head_dim, int splits) {
+  const int64_t size = rows_total * head_dim;
+  constexpr int kCombineThreads = 256;
+  sdpa_combine_kernel<T><<<blocks_for(size, kCombineThreads), kCombineThreads, 0, current_stream()>>>(
+      partial_out, partial_max, partial_sum, static_cast<T*>(out), size, head_dim, splits);
+  EMBER_CUDA_CHECK(cudaGetLastError());
+}
+
+// At most kMaxWarpRows rows per kv head: sdpa_rows_kernel, with chunks of whole warp turns
+// for about four blocks per SM.
+constexpr int kMaxWarpRows = 8;
+
+template <class T, int D, int R>
+bool launch_rows(const AttentionArgs& args, int rows, int sms, void* (*temporary)(size_t)) {
+  const int64_t base_blocks = static_cast<int64_t>(args.batch) * args.kv_heads;
+  const int64_t wanted = std::max<int64_t>(1, (4 * static_cast<int64_t>(sms) + base_blocks - 1) / base_blocks);
+  int chunk = static_cast<int>((args.kv_length + wanted - 1) / wanted);
+  chunk = std::max(kRowWarps, (chunk + kRowWarps - 1) / kRowWarps * kRowWarps);
+  const int splits = (args.kv_length + chunk - 1) / chunk;
+  if (base_blocks * splits > 2147483647) return false;
+  const int64_t rows_total = base_blocks * rows;
+  const int64_t partials = rows_total * splits;
+  auto* workspace = static_cast<float*>(temporary(sizeof(float) * partials * (D + 2)));
+  SplitParams params{args.queries, args.keys, args.values, args.key_strides, args.value_strides,
+                     workspace, workspace + partials * D, workspace + partials * (D + 1),
+                     args.kv_heads, rows, args.length, args.kv_length, splits, chunk,
+                     /*row_blocks=*/1, args.scale, args.causal, mask_params(args.mask)};
+  auto* kernel = args.mask.data ? sdpa_rows_kernel<T, D, R, true> : sdpa_rows_kernel<T, D, R, false>;
+  kernel<<<static_cast<unsigned int>(base_blocks * splits), kThreads, 0, current_stream()>>>(params);
+  EMBER_CUDA_CHECK(cudaGetLastError());
+  launch_combine<T>(params.partial_out, params.partial_max, params.partial_sum, args.out,
+                    rows_total, D, splits);
+  return true;
+}
+
 template <class T, int D>
 bool launch_typed(const AttentionArgs& args, void* (*temporary)(size_t)) {
   using Tile = Tiling<T, D>;
@@ -276,8 +437,11 @@ bool launch_typed(const AttentionArgs& args, void* (*temporary)(size_t)) {
   EMBER_CUDA_CHECK(
       cudaDeviceGetAttribute(&max_shared, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
   const size_t shared_bytes = Tile::kSharedFloats * sizeof(float);
-  if (shared_bytes > static_cast<size_t>(max_shared)) return false;
   if (base_blocks == 0) return true;
+  if (rows <= 2) return launch_rows<T, D, 2>(args, rows, sms, temporary);
+  if (rows <= 4) return launch_rows<T, D, 4>(args, rows, sms, temporary);
+  if (rows <= kMaxWarpRows) return launch_rows<T, D, kMaxWarpRows>(args, rows, sms, temporary);
+  if (shared_bytes > static_cast<size_t>(max_shared)) return false;
 
   // Enough chunks for about two blocks per SM, each chunk a whole number of tiles.
   const int64_t tiles = (args.kv_length + Tile::kKeys - 1) / Tile::kKeys;
@@ -309,20 +473,14 @@ bool launch_typed(const AttentionArgs& args, void* (*temporary)(size_t)) {
                      row_blocks,
                      args.scale,
                      args.causal,
-                     {args.mask.data, mask_kind(args.mask.dtype), args.mask.batch, args.mask.head,
-                      args.mask.query, args.mask.key}};
+                     mask_params(args.mask)};
   auto* kernel = args.mask.data ? sdpa_split_kernel<T, D, true> : sdpa_split_kernel<T, D, false>;
   EMBER_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                         static_cast<int>(shared_bytes)));
   kernel<<<static_cast<unsigned int>(blocks), kThreads, shared_bytes, current_stream()>>>(params);
   EMBER_CUDA_CHECK(cudaGetLastError());
-  const int64_t size = rows_total * D;
-  constexpr int kCombineThreads = 256;
-  sdpa_combine_kernel<T>
-      <<<blocks_for(size, kCombineThreads), kCombineThreads, 0, current_stream()>>>(
-          params.partial_out, params.partial_max, params.partial_sum, static_cast<T*>(args.out),
-          size, D, splits);
-  EMBER_CUDA_CHECK(cudaGetLastError());
+  launch_combine<T>(params.partial_out, params.partial_max, params.partial_sum, args.out,
+                    rows_total, D, splits);
   return true;
 }
 
