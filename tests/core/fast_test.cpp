@@ -247,14 +247,14 @@ array periods(int dims) {
   return array(p.begin(), {dims / 2}, float32);
 }
 
+// A case's frequencies: its base, or (base 0) the periods above.
+std::pair<std::optional<float>, std::optional<array>> base_or_periods(const RopeCase& c) {
+  if (c.base > 0) return {c.base, std::nullopt};
+  return {std::nullopt, periods(c.dims)};
+}
+
 void expect_rope_matches(const array& x, const RopeCase& c, const std::string& what) {
-  std::optional<float> base;
-  std::optional<array> freqs;
-  if (c.base > 0) {
-    base = c.base;
-  } else {
-    freqs = periods(c.dims);
-  }
+  const auto [base, freqs] = base_or_periods(c);
   array y = fast::rope(x, c.dims, c.traditional, base, c.scale, c.offset, freqs);
   expect_fused(y, "RoPE");
   expect_matches(y, fast::reference::rope(x, c.dims, c.traditional, base, c.scale, c.offset, freqs),
@@ -405,13 +405,7 @@ TEST(FastRope, ArrayOffsetMatchesIntOffset) {
         if (as_vector) offset_array = reshape(offset_array, {1});
         const std::string what = describe(c, dtype) + " offset array " +
                                  std::string(dtype_name(offset_dtype)) + (as_vector ? " [1]" : "");
-        std::optional<float> base;
-        std::optional<array> freqs;
-        if (c.base > 0) {
-          base = c.base;
-        } else {
-          freqs = periods(c.dims);
-        }
+        const auto [base, freqs] = base_or_periods(c);
         array x = random_array(c.shape, dtype, ++seed);
         array y = fast::rope(x, c.dims, c.traditional, base, c.scale, offset_array, freqs);
         expect_fused(y, "RoPE");

@@ -309,31 +309,35 @@ void DynamicSlice::eval_gpu(const std::vector<array>& inputs, array& out) {
                             /*on_dst=*/false);
 }
 
-void DynamicSliceUpdate::eval_gpu(const std::vector<array>& inputs, array& out) {
+namespace {
+
+// Writes inputs[1] (the update) into `out`, which already holds the data of inputs[0], at
+// the start read from inputs[2] along `axes`.
+void write_update_at_start(const char* op, const std::vector<array>& inputs,
+                           const std::vector<int>& axes, array& out) {
   const array& update = inputs[1];
-  cuda::check_gpu_dtype(name(), inputs[2].dtype());
-  init_from(inputs[0], out);
   const int64_t size = static_cast<int64_t>(update.size());
   if (size == 0) return;
-  const auto start = dynamic_start(inputs[2], axes_, out.shape(), update.shape(), out.strides());
-  const auto layout = cuda::collapse<2>(name(), update.shape(), {update.strides(), out.strides()});
+  const auto start = dynamic_start(inputs[2], axes, out.shape(), update.shape(), out.strides());
+  const auto layout = cuda::collapse<2>(op, update.shape(), {update.strides(), out.strides()});
   cuda::launch_dynamic_copy(out.itemsize(), update.raw_data(), out.raw_data(), layout, size,
                             start, /*on_dst=*/true);
+}
+
+}  // namespace
+
+void DynamicSliceUpdate::eval_gpu(const std::vector<array>& inputs, array& out) {
+  cuda::check_gpu_dtype(name(), inputs[2].dtype());
+  init_from(inputs[0], out);
+  write_update_at_start(name(), inputs, axes_, out);
 }
 
 void StateUpdate::eval_gpu(const std::vector<array>& inputs, array& out) {
   // The state's own buffer (row-contiguous, all of it), written in place: the state is a
   // captured graph's, which nothing outside the graph reads (capture.h).
-  const array& state = inputs[0];
-  const array& update = inputs[1];
   cuda::check_gpu_dtype(name(), inputs[2].dtype());
-  out.copy_shared_buffer(state, state.strides(), 0);
-  const int64_t size = static_cast<int64_t>(update.size());
-  if (size == 0) return;
-  const auto start = dynamic_start(inputs[2], axes_, out.shape(), update.shape(), out.strides());
-  const auto layout = cuda::collapse<2>(name(), update.shape(), {update.strides(), out.strides()});
-  cuda::launch_dynamic_copy(out.itemsize(), update.raw_data(), out.raw_data(), layout, size,
-                            start, /*on_dst=*/true);
+  out.copy_shared_buffer(inputs[0], inputs[0].strides(), 0);
+  write_update_at_start(name(), inputs, axes_, out);
 }
 
 }  // namespace ember

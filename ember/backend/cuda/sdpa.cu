@@ -233,13 +233,11 @@ __global__ void __launch_bounds__(kThreads) sdpa_split_kernel(SplitParams p) {
 // the chunk's keys in turn, each with its own online softmax, and merge through shared
 // memory at the end. A key every row hides (mask or causal limit) costs no key or value
 // loads.
-constexpr int kRowWarps = kThreads / 32;
-
 template <class T, int D, int R, bool kMasked>
 __global__ void __launch_bounds__(kThreads) sdpa_rows_kernel(SplitParams p) {
   constexpr int E = (D + 31) / 32;  // features per lane
-  __shared__ float max_sh[kRowWarps][R], sum_sh[kRowWarps][R];
-  __shared__ float acc_sh[kRowWarps][R][D];
+  __shared__ float max_sh[kWarps][R], sum_sh[kWarps][R];
+  __shared__ float acc_sh[kWarps][R][D];
 
   const int split = static_cast<int>(blockIdx.x % p.splits);
   const int64_t bh = blockIdx.x / p.splits;  // batch * kv_heads + kv head
@@ -266,7 +264,7 @@ __global__ void __launch_bounds__(kThreads) sdpa_rows_kernel(SplitParams p) {
   const T* values =
       static_cast<const T*>(p.values) + b * p.value_strides.batch + h * p.value_strides.head;
 
-  for (int key = key_begin + warp; key < key_end; key += kRowWarps) {
+  for (int key = key_begin + warp; key < key_end; key += kWarps) {
     float term[R];  // what the mask and the causal limit add: 0, a value, or -inf
     bool any = false;
 #pragma unroll
@@ -326,10 +324,10 @@ __global__ void __launch_bounds__(kThreads) sdpa_rows_kernel(SplitParams p) {
     const int r = i / D, d = i % D;
     float largest = kNegInf;
 #pragma unroll
-    for (int w = 0; w < kRowWarps; ++w) largest = fmaxf(largest, max_sh[w][r]);
+    for (int w = 0; w < kWarps; ++w) largest = fmaxf(largest, max_sh[w][r]);
     float out = 0.0f, total = 0.0f;
 #pragma unroll
-    for (int w = 0; w < kRowWarps; ++w) {
+    for (int w = 0; w < kWarps; ++w) {
       if (max_sh[w][r] == kNegInf) continue;
       const float weight = expf(max_sh[w][r] - largest);
       out = fmaf(weight, acc_sh[w][r][d], out);
@@ -406,7 +404,7 @@ bool launch_rows(const AttentionArgs& args, int rows, int sms, void* (*temporary
   const int64_t base_blocks = static_cast<int64_t>(args.batch) * args.kv_heads;
   const int64_t wanted = std::max<int64_t>(1, (4 * static_cast<int64_t>(sms) + base_blocks - 1) / base_blocks);
   int chunk = static_cast<int>((args.kv_length + wanted - 1) / wanted);
-  chunk = std::max(kRowWarps, (chunk + kRowWarps - 1) / kRowWarps * kRowWarps);
+  chunk = std::max(kWarps, (chunk + kWarps - 1) / kWarps * kWarps);
   const int splits = (args.kv_length + chunk - 1) / chunk;
   if (base_blocks * splits > 2147483647) return false;
   const int64_t rows_total = base_blocks * rows;

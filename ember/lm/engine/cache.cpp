@@ -1,6 +1,7 @@
 #include "ember/lm/engine/cache.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "ember/core/errors.h"
 #include "ember/core/io.h"
@@ -17,8 +18,7 @@ size_t Cache::nbytes() const {
 
 void Cache::settle() {
   if (!residence_) return;
-  auto residence = std::move(residence_);
-  residence_.reset();
+  const auto residence = std::exchange(residence_, nullptr);
   set_arrays(residence->read(offset()));
 }
 

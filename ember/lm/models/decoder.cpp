@@ -249,6 +249,10 @@ std::shared_ptr<const StepGraph> DecoderModel::step_graph_for(int batch, int cap
   size_t num_states = 0;
   for (const auto& block : blocks) {
     graph->specs.push_back(block.mixer->step_states(batch, capacity, dtype_));
+    if (graph->specs.back().empty()) {  // a mixer without a step core: segments instead
+      step_graphs_failed_ = true;
+      return nullptr;
+    }
     graph->first_state.push_back(num_states);
     for (const auto& spec : graph->specs.back()) examples.push_back(zeros(spec.shape, spec.dtype));
     num_states += graph->specs.back().size();
@@ -287,11 +291,8 @@ std::shared_ptr<const StepGraph> DecoderModel::step_graph_for(int batch, int cap
 std::optional<array> DecoderModel::forward_step_graph(const array& tokens, CacheList& caches) {
   const int batch = tokens.shape(0);
   const int position = caches[0]->offset();
-  for (size_t i = 0; i < blocks.size(); ++i) {
-    if (caches[i]->offset() != position ||
-        blocks[i].mixer->step_states(batch, 1, dtype_).empty()) {
-      return std::nullopt;
-    }
+  for (const auto& cache : caches) {
+    if (cache->offset() != position) return std::nullopt;
   }
   // The graph these caches live in, if it has room for this token; else one that has.
   std::shared_ptr<const StepGraph> graph;
