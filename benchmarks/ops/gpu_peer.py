@@ -64,7 +64,7 @@ def torch_cases():
     sdpa = torch.nn.functional.scaled_dot_product_attention
     out["attention_decode_bf16_4096"] = ("GB/s", 2.0 * 8 * 4096 * 128 * 2,
                                          median_ms(lambda: sdpa(q, k, v, enable_gqa=True)))
-    valid = torch.arange(4096, device=dev) < 2176
+    valid = (torch.arange(4096, device=dev) < 2176).view(1, 1, 1, 4096)
     out["attention_decode_bf16_2176_of_4096"] = (
         "GB/s", 2.0 * 8 * 2176 * 128 * 2,
         median_ms(lambda: sdpa(q, k, v, attn_mask=valid, enable_gqa=True)))
