@@ -1,7 +1,7 @@
 // GPU throughput of the op library (issue 4's speed targets), one JSON object per line:
 // device copy bandwidth, elementwise add on 256M elements (float32, bfloat16), row sum of
 // 4096 x 65536, softmax of 8192 x 32768 bf16, decode attention (bf16, 16/8 heads, 4096
-// keys, unmasked and with a prefix mask), matmul 8192^3 bf16 and 4096^3 float32 (TF32
+// keys, unmasked and with a prefix mask), decode-shaped matrix-vector products, matmul 8192^3 bf16 and 4096^3 float32 (TF32
 // when EMBER_CUDA_TF32=1), and the per-node cost of a 10,000-node chain of small adds,
 // evaluated node by node and replayed as a captured graph (capture_graph).
 // Peers: benchmarks/ops/gpu_peer.py runs the same work in PyTorch and prints the ratios.
@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "benchmarks/common/timer.h"
@@ -99,6 +100,22 @@ int main(int argc, char** argv) {
     eval(valid);
     run(only, "attention_decode_bf16_2176_of_4096", "GB/s", 2.0 * 8 * 2176 * 128 * 2,
         [&] { return fast::scaled_dot_product_attention(q, k, v, scale, "array", valid); });
+  }
+  {
+    // Decode projections (x[1, depth] @ w^T, w [cols, depth] bf16: Qwen3-1.7B's fused qkv,
+    // o, fused gate/up and down shapes). Each copy in a burst reads its own weight, 8 in
+    // turn, so the figure is DRAM's, not L2's. GB/s counts the weight bytes.
+    const std::pair<int, int> shapes[] = {{2048, 2048}, {4096, 2048}, {12288, 2048}, {2048, 6144}};
+    for (const auto& [cols, depth] : shapes) {
+      const std::string name = "gemv_bf16_" + std::to_string(cols) + "x" + std::to_string(depth);
+      if (!only.empty() && only != name) continue;
+      std::vector<array> weights;
+      for (int i = 0; i < kBurst; ++i) weights.push_back(random_on_gpu({cols, depth}, bfloat16));
+      array x = random_on_gpu({1, depth}, bfloat16);
+      size_t next = 0;
+      run(only, name, "GB/s", 2.0 * cols * depth,
+          [&] { return matmul(x, transpose(weights[next++ % weights.size()])); });
+    }
   }
   {
     array a = random_on_gpu({8192, 8192}, bfloat16), b = random_on_gpu({8192, 8192}, bfloat16);

@@ -69,6 +69,14 @@ def torch_cases():
         "GB/s", 2.0 * 8 * 2176 * 128 * 2,
         median_ms(lambda: sdpa(q, k, v, attn_mask=valid, enable_gqa=True)))
     del q, k, v
+    for cols, depth in ((2048, 2048), (4096, 2048), (12288, 2048), (2048, 6144)):
+        weights = [torch.rand(cols, depth, device=dev, dtype=torch.bfloat16) for _ in range(BURST)]
+        xv = torch.rand(1, depth, device=dev, dtype=torch.bfloat16)
+        turn = iter(range(1 << 30))
+        out[f"gemv_bf16_{cols}x{depth}"] = (
+            "GB/s", 2.0 * cols * depth,
+            median_ms(lambda: xv @ weights[next(turn) % BURST].t()))
+        del weights
     a = torch.rand(8192, 8192, device=dev, dtype=torch.bfloat16)
     b = torch.rand(8192, 8192, device=dev, dtype=torch.bfloat16)
     out["matmul_bf16_8192"] = ("GFLOP/s", 2.0 * 8192 ** 3, median_ms(lambda: a @ b))

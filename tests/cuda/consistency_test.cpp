@@ -213,6 +213,8 @@ TEST(CudaConsistency, Matmul) {
       {{1, 1, 4096}, {300, 4096}, false, true, "gemv, long depth"},
       {{3, 1, 200}, {70, 200}, false, true, "gemv, batch onto rows"},
       {{2, 4, 203}, {33, 203}, false, true, "gemv, 8 rows, unaligned depth"},
+      {{2, 6144}, {20, 6144}, false, true, "gemv, 2 rows, 4 warps a column"},
+      {{1, 8200}, {40, 8200}, false, true, "gemv, several passes a warp"},
       {{9, 64}, {50, 64}, false, true, "9 rows: cuBLASLt again"},
       {{4, 2, 8, 16}, {16, 5}, false, false, "broadcast rhs"},
       {{2, 1, 8, 16}, {1, 3, 16, 4}, false, false, "broadcast both batch dims"},

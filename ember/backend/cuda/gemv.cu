@@ -1,64 +1,174 @@
-// Matrix-vector kernels for small-row Matmul (gemv_launch.h). One warp per output column c:
-// its lanes stride over the depth in 16-byte vectors of w's row c, multiply them with the
-// same span of each of x's rows (at most 8, read through L1: every warp reads them), keep
-// one float32 sum per row and reduce the sums across the warp.
+// Matrix-vector kernels for small-row Matmul (gemv_launch.h). A column c of the output is
+// the dot product of w's row c with each of x's rows (at most 8): `split` warps of a block
+// share the column, interleaved by 16-byte vector. In a pass a lane issues all kLoads of its
+// weight vectors before any arithmetic, so a warp keeps 4 KiB of weights in flight (a decode
+// step is bound by how fast the weights stream in); the weights are read with the streaming
+// hint, x through L1 (every warp reads it). Sums are float32, reduced across the warp by
+// shuffles and across the column's warps in shared memory.
 #include <cstdint>
 #include <type_traits>
 
 #include "ember/backend/cuda/cuda_utils.h"
 #include "ember/backend/cuda/device/convert.cuh"
-#include "ember/backend/cuda/device/vector.cuh"
+#include "ember/backend/cuda/device/widen.cuh"
 #include "ember/backend/cuda/gemv_launch.h"
 #include "ember/backend/cuda/gpu_dispatch.h"
 
 namespace ember::cuda {
 namespace {
 
-constexpr int kGemvThreads = 256;  // 8 warps, 8 columns per block
+constexpr int kGemvThreads = 128;
+constexpr int kGemvWarps = kGemvThreads / 32;
+constexpr int kLoads = 8;  // weight loads in flight per lane
+
+// A lane's element or chunk: one T, or 16 bytes as words.
+template <class T, bool Vector>
+using Raw = std::conditional_t<Vector, uint4, T>;
 
 template <class T, bool Vector>
-__global__ void __launch_bounds__(kGemvThreads)
+__device__ __forceinline__ Raw<T, Vector> load_weights(const T* p) {
+  if constexpr (Vector) {
+    return __ldcs(reinterpret_cast<const uint4*>(p));  // streamed: read once
+  } else {
+    return *p;
+  }
+}
+
+template <class T, bool Vector>
+__device__ __forceinline__ void widen_raw(const Raw<T, Vector>& raw,
+                                          float (&out)[Vector ? 16 / sizeof(T) : 1]) {
+  if constexpr (Vector) {
+    device::widen<T>(raw, out);
+  } else {
+    out[0] = device::convert<float>(raw);
+  }
+}
+
+// Blocks an SM must hold: 8 for one or two rows (64 registers a thread; one row spills 8
+// bytes outside the loads) keep 32 warps, so 128 KiB of weights, in flight per SM.
+template <int R>
+inline constexpr int kGemvMinBlocks = R <= 2 ? 8 : 4;
+
+template <class T, int R, bool Vector, int kSplit>
+__global__ void __launch_bounds__(kGemvThreads, kGemvMinBlocks<R>)
     gemv_kernel(const T* __restrict__ x, int64_t x_stride, const T* __restrict__ w,
                 int64_t w_stride, T* __restrict__ y, int rows, int64_t cols, int64_t depth) {
+  constexpr int split = kSplit;
   constexpr int W = Vector ? 16 / sizeof(T) : 1;
-  const int lane = threadIdx.x % 32;
-  const int64_t warps = blockDim.x / 32;
-  for (int64_t col = blockIdx.x * warps + threadIdx.x / 32; col < cols; col += gridDim.x * warps) {
+  __shared__ float partial_sh[kGemvWarps][R];
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  const int part = warp % split;  // the column's warps are adjacent
+  const int64_t col = static_cast<int64_t>(blockIdx.x) * (kGemvWarps / split) + warp / split;
+
+  // The column's warps interleave by vector: warp `part`'s lane reads vectors part * 32 +
+  // lane, then every split * 32-th after it, so each load of a warp is 512 contiguous bytes.
+  // Offsets within a pass are compile-time, so they cost no registers.
+  constexpr int lane_step = split * 32 * W;
+  float sum[R] = {};
+  if (col < cols) {
     const T* row = w + col * w_stride;
-    float sum[kGemvMaxRows] = {};
-#pragma unroll 4
-    for (int64_t i = static_cast<int64_t>(lane) * W; i < depth; i += 32 * W) {
-      const auto wv = *reinterpret_cast<const device::Aligned<T, W>*>(row + i);
+    for (int64_t base = (static_cast<int64_t>(part) * 32 + lane) * W; base < depth;
+         base += lane_step * kLoads) {
+      const T* w_pass = row + base;
+      const T* x_pass = x + base;
+      const int64_t left = depth - base;  // elements of the row from this lane's first
+      Raw<T, Vector> wv[kLoads];
 #pragma unroll
-      for (int r = 0; r < kGemvMaxRows; ++r) {
-        if (r < rows) {
-          const auto xv = *reinterpret_cast<const device::Aligned<T, W>*>(x + r * x_stride + i);
+      for (int u = 0; u < kLoads; ++u) {
+        if (u * lane_step < left) wv[u] = load_weights<T, Vector>(w_pass + u * lane_step);
+      }
 #pragma unroll
-          for (int j = 0; j < W; ++j) {
-            sum[r] += device::convert<float>(wv.v[j]) * device::convert<float>(xv.v[j]);
+      for (int u = 0; u < kLoads; ++u) {
+        if (u * lane_step >= left) break;
+        float wf[W];
+        widen_raw<T, Vector>(wv[u], wf);
+#pragma unroll
+        for (int r = 0; r < R; ++r) {
+          if (r < rows) {
+            float xf[W];
+            widen_raw<T, Vector>(
+                *reinterpret_cast<const Raw<T, Vector>*>(x_pass + r * x_stride + u * lane_step), xf);
+#pragma unroll
+            for (int j = 0; j < W; ++j) sum[r] = fmaf(wf[j], xf[j], sum[r]);
           }
         }
       }
     }
+  }
 #pragma unroll
-    for (int r = 0; r < kGemvMaxRows; ++r) {
-      if (r < rows) {
-        float s = sum[r];
+  for (int r = 0; r < R; ++r) {
 #pragma unroll
-        for (int mask = 16; mask > 0; mask >>= 1) s += __shfl_xor_sync(0xffffffffu, s, mask);
-        if (lane == 0) y[r * cols + col] = device::convert<T>(s);
-      }
+    for (int mask = 16; mask > 0; mask >>= 1) sum[r] += __shfl_xor_sync(0xffffffffu, sum[r], mask);
+  }
+  if (split > 1) {
+    if (lane == 0) {
+#pragma unroll
+      for (int r = 0; r < R; ++r) partial_sh[warp][r] = sum[r];
+    }
+    __syncthreads();
+    if (part != 0) return;
+#pragma unroll
+    for (int r = 0; r < R; ++r) {
+      for (int s = 1; s < split; ++s) sum[r] += partial_sh[warp + s][r];
+    }
+  }
+  if (lane == 0 && col < cols) {
+#pragma unroll
+    for (int r = 0; r < R; ++r) {
+      if (r < rows) y[r * cols + col] = device::convert<T>(sum[r]);
     }
   }
 }
 
 bool aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; }
 
+// Warps per column: the fewest (a power of two, at most a block's) that leave each lane at
+// most kLoads vectors, so a column's weights are all requested at once (Qwen3's 6144-deep
+// down projection: 4 warps of 6 loads a lane rather than one warp of 3 passes).
+int split_for(int64_t depth, int w) {
+  const int64_t per_lane = ((depth + w - 1) / w + 31) / 32;
+  int split = 1;
+  while (split < kGemvWarps && per_lane > static_cast<int64_t>(split) * kLoads) split *= 2;
+  return split;
+}
+
+template <class T, int R, bool Vector, int kSplit>
+void launch_split(const T* x, int64_t x_stride, const T* w, int64_t w_stride, T* y, int rows,
+                  int64_t cols, int64_t depth) {
+  const unsigned int blocks = blocks_for(cols, kGemvWarps / kSplit);
+  gemv_kernel<T, R, Vector, kSplit><<<blocks, kGemvThreads, 0, current_stream()>>>(
+      x, x_stride, w, w_stride, y, rows, cols, depth);
+  EMBER_CUDA_CHECK(cudaGetLastError());
+}
+
+template <class T, int R, bool Vector>
+void launch_typed(const T* x, int64_t x_stride, const T* w, int64_t w_stride, T* y, int rows,
+                  int64_t cols, int64_t depth) {
+  static_assert(kGemvWarps == 4);
+  constexpr int W = Vector ? 16 / sizeof(T) : 1;
+  switch (split_for(depth, W)) {
+    case 1: return launch_split<T, R, Vector, 1>(x, x_stride, w, w_stride, y, rows, cols, depth);
+    case 2: return launch_split<T, R, Vector, 2>(x, x_stride, w, w_stride, y, rows, cols, depth);
+    default: return launch_split<T, R, Vector, 4>(x, x_stride, w, w_stride, y, rows, cols, depth);
+  }
+}
+
+template <class T, bool Vector>
+void launch_rows(const T* x, int64_t x_stride, const T* w, int64_t w_stride, T* y, int rows,
+                 int64_t cols, int64_t depth) {
+  static_assert(kGemvMaxRows == 8);
+  if (rows == 1) return launch_typed<T, 1, Vector>(x, x_stride, w, w_stride, y, rows, cols, depth);
+  if (rows == 2) return launch_typed<T, 2, Vector>(x, x_stride, w, w_stride, y, rows, cols, depth);
+  if (rows <= 4) return launch_typed<T, 4, Vector>(x, x_stride, w, w_stride, y, rows, cols, depth);
+  launch_typed<T, 8, Vector>(x, x_stride, w, w_stride, y, rows, cols, depth);
+}
+
 }  // namespace
 
 bool launch_gemv(Dtype dtype, const void* x, int64_t x_stride, const void* w, int64_t w_stride,
                  void* y, int rows, int64_t cols, int64_t depth) {
   if (dtype != float32 && dtype != float16 && dtype != bfloat16) return false;
+  if (cols > (int64_t{1} << 33)) return false;  // past the grid's x limit: cuBLASLt's
   return dispatch_gpu_type(dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
     if constexpr (std::is_same_v<T, float> || std::is_same_v<T, float16_t> ||
@@ -69,15 +179,11 @@ bool launch_gemv(Dtype dtype, const void* x, int64_t x_stride, const void* w, in
       const auto* xs = static_cast<const T*>(x);
       const auto* ws = static_cast<const T*>(w);
       auto* ys = static_cast<T*>(y);
-      const unsigned int blocks = blocks_for(cols, kGemvThreads / 32);
       if (vector) {
-        gemv_kernel<T, true><<<blocks, kGemvThreads, 0, current_stream()>>>(
-            xs, x_stride, ws, w_stride, ys, rows, cols, depth);
+        launch_rows<T, true>(xs, x_stride, ws, w_stride, ys, rows, cols, depth);
       } else {
-        gemv_kernel<T, false><<<blocks, kGemvThreads, 0, current_stream()>>>(
-            xs, x_stride, ws, w_stride, ys, rows, cols, depth);
+        launch_rows<T, false>(xs, x_stride, ws, w_stride, ys, rows, cols, depth);
       }
-      EMBER_CUDA_CHECK(cudaGetLastError());
       return true;
     } else {
       return false;

@@ -3,15 +3,17 @@
 // the keys are split into chunks over blocks; a block takes one (batch, kv head, chunk) and
 // up to kMaxRows of its (grouped head, query) rows, keeps an online softmax in float32 and
 // writes a partial (out, max, sum); a second kernel combines the chunks. Up to 8 rows per
-// kv head (decode with grouped heads) a block's warps take keys in turn with the rows in
-// registers; more rows share tiles of keys in shared memory. An optional mask
-// (boolean or additive, read in place through broadcast strides) joins the causal limit.
+// kv head (decode with grouped heads) the rows live in registers and lane groups read whole
+// keys with several loads in flight; more rows share tiles of keys in shared memory. An
+// optional mask (boolean or additive, read in place through broadcast strides) joins the
+// causal limit.
 // Limits: head sizes 64/80/96/128/256, the feature axis contiguous and rows 16-byte aligned.
 #include <algorithm>
 #include <cmath>
 
 #include "ember/backend/cuda/cuda_utils.h"
 #include "ember/backend/cuda/device/vector.cuh"
+#include "ember/backend/cuda/device/widen.cuh"
 #include "ember/backend/cuda/fast_launch.h"
 #include "ember/backend/cuda/gpu_dispatch.h"
 
@@ -227,15 +229,32 @@ __global__ void __launch_bounds__(kThreads) sdpa_split_kernel(SplitParams p) {
   }
 }
 
-// Few rows (a decode step's grouped heads): a warp per key instead of tiles in shared
-// memory. Each lane holds features lane, lane + 32, ... of every row's query and output
-// accumulator in registers; a key's score is one warp sum per row. The block's warps take
-// the chunk's keys in turn, each with its own online softmax, and merge through shared
-// memory at the end. A key every row hides (mask or causal limit) costs no key or value
-// loads.
+// Few rows (a decode step's grouped heads): no shared tiles. A key's row is read as 16-byte
+// vectors by a group of lanes (16 lanes for 128 bf16 features), so a warp reads 32 / group
+// keys per load and kUnroll of those loads are in flight before any arithmetic. Each lane
+// holds its vectors' features of every row's query and output accumulator in registers; a
+// score is a sum across the group's lanes. Each group keeps its own online softmax; the
+// groups merge through shuffles and the warps through shared memory at the end. A lane
+// loads nothing for a key every row hides (mask or causal limit), so the slots of a
+// fixed-capacity cache past the current length cost one mask read each.
+template <class T, int D, int R>
+struct RowTiling {
+  static constexpr int kVecElems = 16 / static_cast<int>(sizeof(T));
+  static constexpr int kVecs = D / kVecElems;  // 16-byte vectors per key row
+  static constexpr int kGroup = kVecs >= 32 ? 32 : kVecs > 16 ? 32 : kVecs > 8 ? 16 : kVecs > 4 ? 8 : 4;
+  static constexpr int kPerLane = (kVecs + kGroup - 1) / kGroup;  // vectors per lane
+  static constexpr int kKeysPerLoad = 32 / kGroup;
+  static constexpr int kUnroll = R >= 8 ? 2 : 4;  // 8 rows' registers leave room for 2
+  static constexpr int kStepKeys = kKeysPerLoad * kUnroll;  // keys a warp takes per step
+  static constexpr int kBlockKeys = kStepKeys * kWarps;
+  static_assert(D % kVecElems == 0 && kVecs >= kGroup / 2);
+};
+
 template <class T, int D, int R, bool kMasked>
 __global__ void __launch_bounds__(kThreads) sdpa_rows_kernel(SplitParams p) {
-  constexpr int E = (D + 31) / 32;  // features per lane
+  using Tile = RowTiling<T, D, R>;
+  constexpr int V = Tile::kVecElems, C = Tile::kPerLane, U = Tile::kUnroll;
+  constexpr int kGroup = Tile::kGroup;
   __shared__ float max_sh[kWarps][R], sum_sh[kWarps][R];
   __shared__ float acc_sh[kWarps][R][D];
 
@@ -245,78 +264,172 @@ __global__ void __launch_bounds__(kThreads) sdpa_rows_kernel(SplitParams p) {
   const int key_begin = split * p.chunk;
   const int key_end = min(p.kv_length, key_begin + p.chunk);
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  const int member = lane % kGroup, group = lane / kGroup;
   const int groups = p.rows / p.length;
 
+  // This lane's vectors: member + c * kGroup of the row (fewer for head sizes that leave
+  // lanes over, as 80 or 96).
+  bool has[C];
+#pragma unroll
+  for (int c = 0; c < C; ++c) has[c] = member + c * kGroup < Tile::kVecs;
+
   const T* q = static_cast<const T*>(p.queries) + bh * p.rows * D;
-  float qr[R][E], acc[R][E], row_max[R], row_sum[R];
+  float qr[R][C][V], acc[R][C][V], row_max[R], row_sum[R];
 #pragma unroll
   for (int r = 0; r < R; ++r) {
     row_max[r] = kNegInf;
     row_sum[r] = 0.0f;
 #pragma unroll
-    for (int e = 0; e < E; ++e) {
-      const int d = e * 32 + lane;
-      qr[r][e] = r < p.rows && d < D ? static_cast<float>(q[r * D + d]) * p.scale : 0.0f;
-      acc[r][e] = 0.0f;
+    for (int c = 0; c < C; ++c) {
+#pragma unroll
+      for (int e = 0; e < V; ++e) {
+        const int d = (member + c * kGroup) * V + e;
+        qr[r][c][e] = r < p.rows && has[c] ? static_cast<float>(q[r * D + d]) * p.scale : 0.0f;
+        acc[r][c][e] = 0.0f;
+      }
     }
   }
   const T* keys = static_cast<const T*>(p.keys) + b * p.key_strides.batch + h * p.key_strides.head;
   const T* values =
       static_cast<const T*>(p.values) + b * p.value_strides.batch + h * p.value_strides.head;
 
-  for (int key = key_begin + warp; key < key_end; key += kWarps) {
-    float term[R];  // what the mask and the causal limit add: 0, a value, or -inf
-    bool any = false;
+  // What the mask and the causal limit add to each score of a step: 0, the mask's value, or
+  // -inf. A step's terms are read while the step before it computes, so the mask's latency
+  // hides behind the keys' and values' loads.
+  auto terms_of = [&](int step, float (&term)[U][R]) {
 #pragma unroll
-    for (int r = 0; r < R; ++r) {
-      const int query = r % p.length;
-      bool seen = r < p.rows && (!p.causal || key <= p.kv_length - p.length + query);
-      term[r] = seen ? 0.0f : kNegInf;
-      if constexpr (kMasked) {
-        if (seen) {
-          const int64_t head = h * groups + r / p.length;
-          term[r] = mask_term(p.mask, b * p.mask.batch + head * p.mask.head +
-                                          query * p.mask.query + key * p.mask.key);
+    for (int u = 0; u < U; ++u) {
+      const int key = step + u * Tile::kKeysPerLoad + group;
+#pragma unroll
+      for (int r = 0; r < R; ++r) {
+        const int query = r % p.length;
+        const bool seen = key < key_end && r < p.rows &&
+                          (!p.causal || key <= p.kv_length - p.length + query);
+        term[u][r] = seen ? 0.0f : kNegInf;
+        if constexpr (kMasked) {
+          if (seen) {
+            const int64_t head = h * groups + r / p.length;
+            term[u][r] = mask_term(p.mask, b * p.mask.batch + head * p.mask.head +
+                                               query * p.mask.query + key * p.mask.key);
+          }
         }
       }
-      any = any || term[r] != kNegInf;
     }
-    if (!any) continue;  // the same for every lane of the warp
-    float k[E], v[E];
+  };
+  float term[U][R];
+  int step = key_begin + warp * Tile::kStepKeys;
+  terms_of(step, term);
+  for (; step < key_end; step += Tile::kBlockKeys) {
+    // Key of load u for this lane's group: step + u * kKeysPerLoad + group; no load for a
+    // key every row hides.
+    uint4 k[U][C], v[U][C];  // 16-byte chunks as words (device/widen.cuh)
 #pragma unroll
-    for (int e = 0; e < E; ++e) {
-      const int d = e * 32 + lane;
-      k[e] = d < D ? static_cast<float>(keys[key * p.key_strides.sequence + d]) : 0.0f;
-      v[e] = d < D ? static_cast<float>(values[key * p.value_strides.sequence + d]) : 0.0f;
+    for (int u = 0; u < U; ++u) {
+      const int key = step + u * Tile::kKeysPerLoad + group;
+      bool any = false;
+#pragma unroll
+      for (int r = 0; r < R; ++r) any = any || term[u][r] != kNegInf;
+#pragma unroll
+      for (int c = 0; c < C; ++c) {
+        k[u][c] = make_uint4(0, 0, 0, 0);
+        v[u][c] = make_uint4(0, 0, 0, 0);
+        if (any && has[c]) {
+          const int offset = (member + c * kGroup) * V;
+          k[u][c] = *reinterpret_cast<const uint4*>(keys + key * p.key_strides.sequence + offset);
+          v[u][c] = *reinterpret_cast<const uint4*>(values + key * p.value_strides.sequence + offset);
+        }
+      }
     }
+    float next_term[U][R];
+    terms_of(step + Tile::kBlockKeys, next_term);
 #pragma unroll
     for (int r = 0; r < R; ++r) {
-      float dot = 0.0f;
+      float score[U];
+      float step_max = kNegInf;
 #pragma unroll
-      for (int e = 0; e < E; ++e) dot = fmaf(qr[r][e], k[e], dot);
-      const float score = warp_sum(dot) + term[r];
-      if (score == kNegInf) continue;
-      const float new_max = fmaxf(row_max[r], score);
+      for (int u = 0; u < U; ++u) {
+        float dot = 0.0f;
+#pragma unroll
+        for (int c = 0; c < C; ++c) {
+          float kf[V];
+          device::widen<T>(k[u][c], kf);
+#pragma unroll
+          for (int e = 0; e < V; ++e) dot = fmaf(qr[r][c][e], kf[e], dot);
+        }
+#pragma unroll
+        for (int offset = kGroup / 2; offset > 0; offset /= 2)
+          dot += __shfl_xor_sync(0xffffffffu, dot, offset);
+        score[u] = dot + term[u][r];
+        step_max = fmaxf(step_max, score[u]);
+      }
+      const float new_max = fmaxf(row_max[r], step_max);
+      if (new_max == kNegInf) continue;  // uniform over the group: every key so far hidden
       const float factor = row_max[r] == kNegInf ? 0.0f : expf(row_max[r] - new_max);
-      const float prob = expf(score - new_max);
-      row_sum[r] = fmaf(row_sum[r], factor, prob);
-#pragma unroll
-      for (int e = 0; e < E; ++e) acc[r][e] = fmaf(acc[r][e], factor, prob * v[e]);
       row_max[r] = new_max;
+      row_sum[r] *= factor;
+#pragma unroll
+      for (int c = 0; c < C; ++c) {
+#pragma unroll
+        for (int e = 0; e < V; ++e) acc[r][c][e] *= factor;
+      }
+#pragma unroll
+      for (int u = 0; u < U; ++u) {
+        const float prob = expf(score[u] - new_max);
+        row_sum[r] += prob;
+#pragma unroll
+        for (int c = 0; c < C; ++c) {
+          float vf[V];
+          device::widen<T>(v[u][c], vf);
+#pragma unroll
+          for (int e = 0; e < V; ++e) acc[r][c][e] = fmaf(prob, vf[e], acc[r][c][e]);
+        }
+      }
+    }
+#pragma unroll
+    for (int u = 0; u < U; ++u) {
+#pragma unroll
+      for (int r = 0; r < R; ++r) term[u][r] = next_term[u][r];
     }
   }
 
-  // Merge the warps' softmax states: rescale each to the largest max.
+  // Merge the warp's groups (lanes kGroup, 2 kGroup, ... apart), rescaling to the larger max.
+#pragma unroll
+  for (int offset = kGroup; offset < 32; offset *= 2) {
+#pragma unroll
+    for (int r = 0; r < R; ++r) {
+      const float other_max = __shfl_xor_sync(0xffffffffu, row_max[r], offset);
+      const float other_sum = __shfl_xor_sync(0xffffffffu, row_sum[r], offset);
+      const float largest = fmaxf(row_max[r], other_max);
+      const float mine = row_max[r] == kNegInf ? 0.0f : expf(row_max[r] - largest);
+      const float theirs = other_max == kNegInf ? 0.0f : expf(other_max - largest);
+      row_max[r] = largest;
+      row_sum[r] = row_sum[r] * mine + other_sum * theirs;
+#pragma unroll
+      for (int c = 0; c < C; ++c) {
+#pragma unroll
+        for (int e = 0; e < V; ++e) {
+          const float other = __shfl_xor_sync(0xffffffffu, acc[r][c][e], offset);
+          acc[r][c][e] = acc[r][c][e] * mine + other * theirs;
+        }
+      }
+    }
+  }
+
+  // Merge the warps' softmax states through shared memory: rescale each to the largest max.
 #pragma unroll
   for (int r = 0; r < R; ++r) {
     if (lane == 0) {
       max_sh[warp][r] = row_max[r];
       sum_sh[warp][r] = row_sum[r];
     }
+    if (group == 0) {
 #pragma unroll
-    for (int e = 0; e < E; ++e) {
-      const int d = e * 32 + lane;
-      if (d < D) acc_sh[warp][r][d] = acc[r][e];
+      for (int c = 0; c < C; ++c) {
+#pragma unroll
+        for (int e = 0; e < V; ++e) {
+          if (has[c]) acc_sh[warp][r][(member + c * kGroup) * V + e] = acc[r][c][e];
+        }
+      }
     }
   }
   __syncthreads();
@@ -342,28 +455,68 @@ __global__ void __launch_bounds__(kThreads) sdpa_rows_kernel(SplitParams p) {
   }
 }
 
-// out[row][d] = sum_s w_s out_s[d] / sum_s w_s sum_s with w_s = exp(max_s - max).
+// out[row][d] = sum_s w_s out_s[d] / sum_s w_s sum_s with w_s = exp(max_s - max): a block
+// per row. The weights go to shared memory once; then the threads, as kCombineThreads /
+// head_dim groups of head_dim, each sum one feature over every groups-th split with
+// independent loads, and the groups' sums meet in shared memory.
+constexpr int kCombineThreads = 256;
+
 template <class T>
-__global__ void sdpa_combine_kernel(const float* __restrict__ partial_out,
-                                    const float* __restrict__ partial_max,
-                                    const float* __restrict__ partial_sum, T* __restrict__ out,
-                                    int64_t size, int head_dim, int splits) {
-  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < size;
-       i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
-    const int64_t row = i / head_dim;
-    const int d = static_cast<int>(i % head_dim);
-    const float* row_max = partial_max + row * splits;
-    const float* row_sum = partial_sum + row * splits;
-    float largest = kNegInf;
-    for (int s = 0; s < splits; ++s) largest = fmaxf(largest, row_max[s]);
-    float numerator = 0.0f, denominator = 0.0f;
-    for (int s = 0; s < splits; ++s) {
-      if (row_max[s] == kNegInf) continue;
-      const float weight = expf(row_max[s] - largest);
-      denominator = fmaf(weight, row_sum[s], denominator);
-      numerator = fmaf(weight, partial_out[(row * splits + s) * head_dim + d], numerator);
+__global__ void __launch_bounds__(kCombineThreads)
+    sdpa_combine_kernel(const float* __restrict__ partial_out,
+                        const float* __restrict__ partial_max,
+                        const float* __restrict__ partial_sum, T* __restrict__ out, int head_dim,
+                        int splits) {
+  extern __shared__ float weight_sh[];  // [splits]
+  __shared__ float reduce_sh[kCombineThreads / 32];
+  __shared__ float feature_sh[kCombineThreads];
+  const int64_t row = blockIdx.x;
+  const int tid = threadIdx.x, warp = tid / 32, lane = tid % 32;
+  const float* row_max = partial_max + row * splits;
+  const float* row_sum = partial_sum + row * splits;
+
+  float largest = kNegInf;
+  for (int s = tid; s < splits; s += kCombineThreads) largest = fmaxf(largest, row_max[s]);
+  largest = warp_max(largest);
+  if (lane == 0) reduce_sh[warp] = largest;
+  __syncthreads();
+#pragma unroll
+  for (int w = 0; w < kCombineThreads / 32; ++w) largest = fmaxf(largest, reduce_sh[w]);
+  __syncthreads();
+
+  float denominator = 0.0f;
+  for (int s = tid; s < splits; s += kCombineThreads) {
+    const float weight = row_max[s] == kNegInf ? 0.0f : expf(row_max[s] - largest);
+    weight_sh[s] = weight;
+    denominator = fmaf(weight, row_sum[s], denominator);
+  }
+  denominator = warp_sum(denominator);
+  if (lane == 0) reduce_sh[warp] = denominator;
+  __syncthreads();
+  denominator = 0.0f;
+#pragma unroll
+  for (int w = 0; w < kCombineThreads / 32; ++w) denominator += reduce_sh[w];
+
+  const int groups = head_dim >= kCombineThreads ? 1 : kCombineThreads / head_dim;
+  const int group = tid / head_dim;
+  const float* partials = partial_out + row * splits * head_dim;
+  for (int d = tid % head_dim; d < head_dim; d += kCombineThreads) {
+    float numerator = 0.0f;
+    if (group < groups) {
+#pragma unroll 16
+      for (int s = group; s < splits; s += groups)
+        numerator = fmaf(weight_sh[s], partials[static_cast<int64_t>(s) * head_dim + d], numerator);
     }
-    out[i] = static_cast<T>(numerator / denominator);
+    if (groups == 1) {
+      out[row * head_dim + d] = static_cast<T>(numerator / denominator);
+      continue;
+    }
+    if (group < groups) feature_sh[tid] = numerator;
+    __syncthreads();
+    if (group == 0) {
+      for (int g = 1; g < groups; ++g) numerator += feature_sh[g * head_dim + d];
+      out[row * head_dim + d] = static_cast<T>(numerator / denominator);
+    }
   }
 }
 
@@ -388,23 +541,35 @@ MaskParams mask_params(const AttentionMask& mask) {
 template <class T>
 void launch_combine(const float* partial_out, const float* partial_max, const float* partial_sum,
                     void* out, int64_t rows_total, int head_dim, int splits) {
-  const int64_t size = rows_total * head_dim;
-  constexpr int kCombineThreads = 256;
-  sdpa_combine_kernel<T><<<blocks_for(size, kCombineThreads), kCombineThreads, 0, current_stream()>>>(
-      partial_out, partial_max, partial_sum, static_cast<T*>(out), size, head_dim, splits);
+  sdpa_combine_kernel<T><<<static_cast<unsigned int>(rows_total), kCombineThreads,
+                           sizeof(float) * splits, current_stream()>>>(
+      partial_out, partial_max, partial_sum, static_cast<T*>(out), head_dim, splits);
   EMBER_CUDA_CHECK(cudaGetLastError());
 }
 
-// At most kMaxWarpRows rows per kv head: sdpa_rows_kernel, with chunks of whole warp turns
-// for about four blocks per SM.
+// At most kMaxWarpRows rows per kv head: sdpa_rows_kernel, with as many chunks (of whole
+// block steps) as fill every SM once at the kernel's occupancy: one wave, so no block waits
+// for another to finish (a decode step's attention is a few microseconds of bytes).
 constexpr int kMaxWarpRows = 8;
+
+template <class Kernel>
+int blocks_per_sm(Kernel kernel) {
+  int blocks = 0;
+  EMBER_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, kernel, kThreads, 0));
+  return std::max(1, blocks);
+}
 
 template <class T, int D, int R>
 bool launch_rows(const AttentionArgs& args, int rows, int sms, void* (*temporary)(size_t)) {
+  // Occupancy depends on the kernel and the architecture only: the first call asks.
+  static const int masked_per_sm = blocks_per_sm(sdpa_rows_kernel<T, D, R, true>);
+  static const int plain_per_sm = blocks_per_sm(sdpa_rows_kernel<T, D, R, false>);
+  const int per_sm = args.mask.data ? masked_per_sm : plain_per_sm;
   const int64_t base_blocks = static_cast<int64_t>(args.batch) * args.kv_heads;
-  const int64_t wanted = std::max<int64_t>(1, (4 * static_cast<int64_t>(sms) + base_blocks - 1) / base_blocks);
+  const int64_t wanted = std::max<int64_t>(1, per_sm * static_cast<int64_t>(sms) / base_blocks);
+  constexpr int kBlockKeys = RowTiling<T, D, R>::kBlockKeys;
   int chunk = static_cast<int>((args.kv_length + wanted - 1) / wanted);
-  chunk = std::max(kWarps, (chunk + kWarps - 1) / kWarps * kWarps);
+  chunk = (chunk + kBlockKeys - 1) / kBlockKeys * kBlockKeys;
   const int splits = (args.kv_length + chunk - 1) / chunk;
   if (base_blocks * splits > 2147483647) return false;
   const int64_t rows_total = base_blocks * rows;
