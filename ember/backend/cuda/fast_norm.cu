@@ -2,7 +2,8 @@
 // elements (8 rows a block), else one block per row; float32 sums through warp shuffles,
 // 16-byte loads and stores when every operand allows them, rounding where the reference
 // compositions (fast/reference.h) round. Rows are read once per pass (two for rms_norm, three
-// for layer_norm); the later passes hit L1/L2. Rope: one thread per rotated pair or passed-
+// for layer_norm); the later passes hit L1/L2. An rms_norm row of at most one chunk a thread
+// (decode's hidden and q/k rows) is read once, with its weight, and kept in registers. Rope: one thread per rotated pair or passed-
 // through feature, the angle's cos and sin from sincosf (no tables). Host side: fast.cpp.
 #include <cmath>
 #include <cstdint>
@@ -43,6 +44,23 @@ __device__ __forceinline__ int64_t chunk_step() {
   return static_cast<int64_t>(blockDim.x) * W;
 }
 
+// One chunk of an RMSNorm row: x * scale rounded to T, then times the weight in O when
+// there is one, as the composition rounds.
+template <class T, class O, int W>
+__device__ __forceinline__ device::Aligned<O, W> rms_normed(const device::Aligned<T, W>& chunk,
+                                                            const device::Aligned<O, W>& w,
+                                                            bool weighted, float scale) {
+  device::Aligned<O, W> result;
+#pragma unroll
+  for (int j = 0; j < W; ++j) {
+    const T normed = device::convert<T>(device::convert<float>(chunk.v[j]) * scale);
+    result.v[j] = weighted ? device::convert<O>(device::convert<float>(w.v[j]) *
+                                                device::convert<float>(normed))
+                           : device::convert<O>(normed);
+  }
+  return result;
+}
+
 // W elements per access: length % W == 0 and every pointer aligned to its chunk (W = 1 when
 // not). O is the output dtype: T's, or float32 when the weight promoted it.
 template <class T, class O, int W>
@@ -53,6 +71,30 @@ __global__ void rms_norm_kernel(const T* x, const O* weight, O* out, int64_t row
        row += static_cast<int64_t>(gridDim.x) * blockDim.y) {
     const T* src = x + row * length;
     O* dst = out + row * length;
+    if (length <= chunk_step<W>()) {
+      // At most one chunk a thread (decode's rows): x and the weight are read together, once,
+      // so the row costs one round trip to memory before the reduction, not two.
+      const int64_t i = chunk_start<W>();
+      const bool mine = i < length;
+      device::Aligned<T, W> chunk{};
+      device::Aligned<O, W> w{};
+      if (mine) {
+        chunk = load<T, W>(src + i);
+        if (weight != nullptr) w = load<O, W>(weight + i);
+      }
+      float sum = 0.0f;
+#pragma unroll
+      for (int j = 0; j < W; ++j) {
+        const float v = device::convert<float>(chunk.v[j]);
+        sum += v * v;
+      }
+      sum = device::row_reduce(sum, Add{}, shared);
+      if (mine) {
+        *reinterpret_cast<device::Aligned<O, W>*>(dst + i) =
+            rms_normed<T, O, W>(chunk, w, weight != nullptr, 1.0f / sqrtf(sum * inv_length + eps));
+      }
+      continue;
+    }
     float sum = 0.0f;
     for (int64_t i = chunk_start<W>(); i < length; i += chunk_step<W>()) {
       const auto chunk = load<T, W>(src + i);
@@ -66,23 +108,10 @@ __global__ void rms_norm_kernel(const T* x, const O* weight, O* out, int64_t row
     const float scale = 1.0f / sqrtf(sum * inv_length + eps);
     for (int64_t i = chunk_start<W>(); i < length; i += chunk_step<W>()) {
       const auto chunk = load<T, W>(src + i);
-      device::Aligned<O, W> result;
-      if (weight != nullptr) {
-        const auto w = load<O, W>(weight + i);
-#pragma unroll
-        for (int j = 0; j < W; ++j) {
-          const T normed = device::convert<T>(device::convert<float>(chunk.v[j]) * scale);
-          result.v[j] =
-              device::convert<O>(device::convert<float>(w.v[j]) * device::convert<float>(normed));
-        }
-      } else {
-#pragma unroll
-        for (int j = 0; j < W; ++j) {
-          result.v[j] =
-              device::convert<O>(device::convert<T>(device::convert<float>(chunk.v[j]) * scale));
-        }
-      }
-      *reinterpret_cast<device::Aligned<O, W>*>(dst + i) = result;
+      device::Aligned<O, W> w{};
+      if (weight != nullptr) w = load<O, W>(weight + i);
+      *reinterpret_cast<device::Aligned<O, W>*>(dst + i) =
+          rms_normed<T, O, W>(chunk, w, weight != nullptr, scale);
     }
   }
 }
