@@ -3,8 +3,9 @@
 // 16-byte loads and stores when every operand allows them, rounding where the reference
 // compositions (fast/reference.h) round. Rows are read once per pass (two for rms_norm, three
 // for layer_norm); the later passes hit L1/L2. An rms_norm row of at most one chunk a thread
-// (decode's hidden and q/k rows) is read once, with its weight, and kept in registers. Rope: one thread per rotated pair or passed-
-// through feature, the angle's cos and sin from sincosf (no tables). Host side: fast.cpp.
+// (decode's hidden and q/k rows) is read once, with its weight, and kept in registers. Rope:
+// one thread per rotated pair or passed-through feature, the angle's cos and sin from
+// sincosf (no tables). Host side: fast.cpp.
 #include <cmath>
 #include <cstdint>
 #include <initializer_list>

@@ -87,7 +87,8 @@ __global__ void __launch_bounds__(kGemvThreads, kGemvMinBlocks<R>)
           if (r < rows) {
             float xf[W];
             widen_raw<T, Vector>(
-                *reinterpret_cast<const Raw<T, Vector>*>(x_pass + r * x_stride + u * lane_step), xf);
+                *reinterpret_cast<const Raw<T, Vector>*>(x_pass + r * x_stride + u * lane_step),
+                xf);
 #pragma unroll
             for (int j = 0; j < W; ++j) sum[r] = fmaf(wf[j], xf[j], sum[r]);
           }
@@ -147,9 +148,12 @@ void launch_typed(const T* x, int64_t x_stride, const T* w, int64_t w_stride, T*
   static_assert(kGemvWarps == 4);
   constexpr int W = Vector ? 16 / sizeof(T) : 1;
   switch (split_for(depth, W)) {
-    case 1: return launch_split<T, R, Vector, 1>(x, x_stride, w, w_stride, y, rows, cols, depth);
-    case 2: return launch_split<T, R, Vector, 2>(x, x_stride, w, w_stride, y, rows, cols, depth);
-    default: return launch_split<T, R, Vector, 4>(x, x_stride, w, w_stride, y, rows, cols, depth);
+    case 1:
+      return launch_split<T, R, Vector, 1>(x, x_stride, w, w_stride, y, rows, cols, depth);
+    case 2:
+      return launch_split<T, R, Vector, 2>(x, x_stride, w, w_stride, y, rows, cols, depth);
+    default:
+      return launch_split<T, R, Vector, 4>(x, x_stride, w, w_stride, y, rows, cols, depth);
   }
 }
 
@@ -174,8 +178,8 @@ bool launch_gemv(Dtype dtype, const void* x, int64_t x_stride, const void* w, in
     if constexpr (std::is_same_v<T, float> || std::is_same_v<T, float16_t> ||
                   std::is_same_v<T, bfloat16_t>) {
       constexpr int W = 16 / sizeof(T);
-      const bool vector = depth % W == 0 && x_stride % W == 0 && w_stride % W == 0 &&
-                          aligned16(x) && aligned16(w);
+      const bool vector =
+          depth % W == 0 && x_stride % W == 0 && w_stride % W == 0 && aligned16(x) && aligned16(w);
       const auto* xs = static_cast<const T*>(x);
       const auto* ws = static_cast<const T*>(w);
       auto* ys = static_cast<T*>(y);
