@@ -4,6 +4,7 @@
 // dtype-aware tolerances. One table row per op.
 #include <functional>
 
+#include "ember/core/primitive.h"
 #include "ember/fast/fast.h"
 #include "tests/cuda/cuda_test_util.h"
 
@@ -234,6 +235,44 @@ TEST(CudaConsistency, Matmul) {
       Tolerance tol = tolerance_for(dtype);
       tol.atol *= std::max(1, k) / 4.0 + 1.0;  // accumulation order differs from the BLAS
       expect_same(f(kCpu), f(kGpu), describe("matmul", dtype, c.a, c.what), tol);
+    }
+  }
+}
+
+TEST(CudaConsistency, Addmm) {
+  EMBER_REQUIRE_GPU();
+  unsigned seed = 9500;
+  struct Case {
+    Shape c, a, b;  // b is given as [n, k] and transposed, as a Linear weight
+    float alpha, beta;
+    const char* what;
+  };
+  const std::vector<Case> cases = {
+      // GEMV reading c in place: the residual of a decode step, a bias row, scaled.
+      {{1, 1, 256}, {1, 1, 192}, {256, 192}, 1.0f, 1.0f, "gemv, residual"},
+      {{256}, {3, 1, 200}, {256, 200}, 1.0f, 1.0f, "gemv, bias row for all"},
+      {{2, 4, 96}, {2, 4, 2048}, {96, 2048}, 0.5f, -2.0f, "gemv, 8 rows, alpha and beta"},
+      // c copied into the output first: a transposed c, and products cuBLASLt computes.
+      {{1, 192}, {1, 64}, {96, 64}, 1.0f, 1.0f, "gemv, c every other element (strided view)"},
+      {{16, 40}, {16, 24}, {40, 24}, 1.0f, 1.0f, "cuBLASLt, 16 rows"},
+      {{3, 16, 40}, {3, 16, 24}, {40, 24}, 2.0f, 0.5f, "cuBLASLt, batched"},
+  };
+  for (Dtype dtype : kFloatTypes) {
+    for (const auto& c : cases) {
+      array ca = random_array(c.c, dtype, seed++, -1.0f, 1.0f);
+      array a = random_array(c.a, dtype, seed++, -1.0f, 1.0f);
+      array b = random_array(c.b, dtype, seed++, -1.0f, 1.0f);
+      auto f = [&](StreamOrDevice s) {
+        // A c twice as wide as the output is read through a step-2 slice.
+        const int n = c.b.front();
+        array addend = c.c.back() == 2 * n ? slice(ca, {0, 0}, {1, 2 * n}, {1, 2}, s) : ca;
+        return addmm(addend, a, transpose(b, s), c.alpha, c.beta, s);
+      };
+      Tolerance tol = tolerance_for(dtype);
+      tol.atol *= c.a.back() / 4.0 + 1.0;
+      array gpu = f(kGpu);
+      EXPECT_STREQ(gpu.primitive().name(), "AddMM") << c.what;
+      expect_same(f(kCpu), gpu, describe("addmm", dtype, c.a, c.what), tol);
     }
   }
 }

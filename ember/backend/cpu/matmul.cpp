@@ -1,6 +1,8 @@
-// Matmul through the BLAS (OpenBLAS): sgemm, dgemm and cgemm per batch element; 16-bit
-// floats go through float32 buffers. Matrices whose last two dims are neither row- nor
+// Matmul and AddMM through the BLAS (OpenBLAS): sgemm, dgemm and cgemm per batch element;
+// 16-bit floats go through float32 buffers. Matrices whose last two dims are neither row- nor
 // column-contiguous are copied first; broadcast batch dims use stride 0 and cost nothing.
+#include "ember/core/primitives/matmul.h"
+
 #include <cblas.h>
 
 #include <cstring>
@@ -8,7 +10,6 @@
 
 #include "ember/backend/cpu/strided.h"
 #include "ember/core/dispatch.h"
-#include "ember/core/primitives/matmul.h"
 
 namespace ember {
 namespace {
@@ -36,16 +37,17 @@ Operand blas_operand(const array& a, array& scratch_holder) {
   return {scratch_holder, CblasNoTrans, std::max<int64_t>(cols, 1)};
 }
 
+// C = alpha A B + beta C (C is not read when beta is 0).
 template <class T>
 void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, const T* a, int lda,
-          const T* b, int ldb, T* c, int ldc) {
+          const T* b, int ldb, T* c, int ldc, float alpha = 1.0f, float beta = 0.0f) {
   if constexpr (std::is_same_v<T, float>) {
-    cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc);
+    cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   } else if constexpr (std::is_same_v<T, double>) {
-    cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, 1.0, a, lda, b, ldb, 0.0, c, ldc);
+    cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   } else {
-    const complex64_t one(1.0f, 0.0f), zero(0.0f, 0.0f);
-    cblas_cgemm(CblasRowMajor, ta, tb, m, n, k, &one, a, lda, b, ldb, &zero, c, ldc);
+    const complex64_t scale(alpha, 0.0f), keep(beta, 0.0f);
+    cblas_cgemm(CblasRowMajor, ta, tb, m, n, k, &scale, a, lda, b, ldb, &keep, c, ldc);
   }
 }
 
@@ -66,14 +68,32 @@ int widen(const T* src, int rows, int cols, int64_t ld, CBLAS_TRANSPOSE t, float
 
 namespace {
 
-// One product C = A B of matrices at the given element offsets, for any float dtype.
+// alpha * product + beta * what c holds (not read when beta is 0), rounded once to T.
+// float64 outputs combine in float64, the rest in float32.
+template <class T>
+T combine(float product, float alpha, float beta, T held) {
+  using Acc = std::conditional_t<std::is_same_v<T, double>, double, float>;
+  const Acc scaled = static_cast<Acc>(alpha) * static_cast<Acc>(product);
+  return static_cast<T>(beta == 0.0f ? scaled
+                                     : scaled + static_cast<Acc>(beta) * static_cast<Acc>(held));
+}
+
+// One product C = alpha A B + beta C of matrices at the given element offsets, for any float
+// dtype (Matmul passes alpha 1, beta 0: C is then only written).
 template <class T>
 void product(const Operand& a, const Operand& b, int64_t a_offset, int64_t b_offset, T* c, int m,
-             int n, int k, std::vector<float>& wa, std::vector<float>& wb, std::vector<float>& wc) {
+             int n, int k, std::vector<float>& wa, std::vector<float>& wb, std::vector<float>& wc,
+             float alpha = 1.0f, float beta = 0.0f) {
   const T* pa = static_cast<const T*>(a.source.raw_data()) + a_offset;
   const T* pb = static_cast<const T*>(b.source.raw_data()) + b_offset;
   if (k == 0) {
-    for (int64_t i = 0; i < int64_t(m) * n; ++i) c[i] = T(0);
+    for (int64_t i = 0; i < int64_t(m) * n; ++i) {
+      if constexpr (is_complex(storage_dtype_of<T>())) {
+        c[i] = T(0);
+      } else {
+        c[i] = combine<T>(0.0f, alpha, beta, c[i]);
+      }
+    }
     return;
   }
   if constexpr (HalfFloat<T>) {
@@ -90,7 +110,8 @@ void product(const Operand& a, const Operand& b, int64_t a_offset, int64_t b_off
           const T* col = pb + j * b.leading;
           float acc = 0.0f;
           for (int p = 0; p < k; ++p) acc += wa[p] * static_cast<float>(col[p]);
-          c[int64_t(i) * n + j] = static_cast<T>(acc);
+          T& held = c[int64_t(i) * n + j];
+          held = combine<T>(acc, alpha, beta, held);
         }
       }
       return;
@@ -101,10 +122,10 @@ void product(const Operand& a, const Operand& b, int64_t a_offset, int64_t b_off
     const int lda = widen(pa, m, k, a.leading, a.transpose, wa.data());
     const int ldb = widen(pb, k, n, b.leading, b.transpose, wb.data());
     gemm<float>(a.transpose, b.transpose, m, n, k, wa.data(), lda, wb.data(), ldb, wc.data(), n);
-    for (size_t i = 0; i < wc.size(); ++i) c[i] = static_cast<T>(wc[i]);
+    for (size_t i = 0; i < wc.size(); ++i) c[i] = combine<T>(wc[i], alpha, beta, c[i]);
   } else {
     gemm<T>(a.transpose, b.transpose, m, n, k, pa, static_cast<int>(a.leading), pb,
-            static_cast<int>(b.leading), c, n);
+            static_cast<int>(b.leading), c, n, alpha, beta);
   }
 }
 
@@ -121,8 +142,10 @@ int64_t batch_offset(int64_t flat, const array& x) {
 
 }  // namespace
 
-void Matmul::eval_cpu(const std::vector<array>& inputs, array& out) {
-  cpu::allocate_output(out);
+namespace {
+
+// The batched product of Matmul and AddMM into `out`, which AddMM has filled with c.
+void batched_product(const std::vector<array>& inputs, array& out, float alpha, float beta) {
   array a_scratch = inputs[0], b_scratch = inputs[1];
   const Operand a = blas_operand(inputs[0], a_scratch);
   const Operand b = blas_operand(inputs[1], b_scratch);
@@ -140,7 +163,7 @@ void Matmul::eval_cpu(const std::vector<array>& inputs, array& out) {
       T* c_data = static_cast<T*>(out.raw_data());
       std::vector<float> wa, wb, wc;
       auto one = [&](const std::array<int64_t, 3>& o) {
-        product<T>(a, b, o[0], o[1], c_data + o[2], m, n, k, wa, wb, wc);
+        product<T>(a, b, o[0], o[1], c_data + o[2], m, n, k, wa, wb, wc, alpha, beta);
       };
       if (batch.empty()) {
         one({0, 0, 0});
@@ -149,6 +172,18 @@ void Matmul::eval_cpu(const std::vector<array>& inputs, array& out) {
       }
     }
   });
+}
+
+}  // namespace
+
+void Matmul::eval_cpu(const std::vector<array>& inputs, array& out) {
+  cpu::allocate_output(out);
+  batched_product(inputs, out, 1.0f, 0.0f);
+}
+
+void AddMM::eval_cpu(const std::vector<array>& inputs, array& out) {
+  cpu::copy_to_new(inputs[2], out);  // c, then the product accumulates onto it
+  batched_product(inputs, out, alpha(), beta());
 }
 
 void GatherMM::eval_cpu(const std::vector<array>& inputs, array& out) {
@@ -160,8 +195,10 @@ void GatherMM::eval_cpu(const std::vector<array>& inputs, array& out) {
   const int32_t* lhs = static_cast<const int32_t*>(inputs[2].raw_data());
   const int32_t* rhs = static_cast<const int32_t*>(inputs[3].raw_data());
   const int64_t count = static_cast<int64_t>(inputs[2].size());
-  const int64_t a_count = static_cast<int64_t>(inputs[0].size()) / std::max<int64_t>(int64_t(m) * k, 1);
-  const int64_t b_count = static_cast<int64_t>(inputs[1].size()) / std::max<int64_t>(int64_t(k) * n, 1);
+  const int64_t a_count =
+      static_cast<int64_t>(inputs[0].size()) / std::max<int64_t>(int64_t(m) * k, 1);
+  const int64_t b_count =
+      static_cast<int64_t>(inputs[1].size()) / std::max<int64_t>(int64_t(k) * n, 1);
   for (int64_t i = 0; i < count; ++i) {
     EMBER_CHECK(lhs[i] >= 0 && lhs[i] < a_count && rhs[i] >= 0 && rhs[i] < b_count, IndexError,
                 "[GatherMM] index pair (", lhs[i], ", ", rhs[i], ") out of range for ", a_count,

@@ -52,7 +52,7 @@ inline constexpr int kGemvMinBlocks = R <= 2 ? 8 : 4;
 template <class T, int R, bool Vector, int kSplit>
 __global__ void __launch_bounds__(kGemvThreads, kGemvMinBlocks<R>)
     gemv_kernel(const T* __restrict__ x, int64_t x_stride, const T* __restrict__ w,
-                int64_t w_stride, T* __restrict__ y, int rows, int64_t cols, int64_t depth) {
+                int64_t w_stride, T* y, int rows, int64_t cols, int64_t depth, GemvAddend addend) {
   constexpr int split = kSplit;
   constexpr int W = Vector ? 16 / sizeof(T) : 1;
   __shared__ float partial_sh[kGemvWarps][R];
@@ -114,9 +114,19 @@ __global__ void __launch_bounds__(kGemvThreads, kGemvMinBlocks<R>)
     }
   }
   if (lane == 0 && col < cols) {
+    // The addend may be y itself (AddMM copied c there): each element is read, then written,
+    // by this one thread.
+    const T* add = static_cast<const T*>(addend.data);
 #pragma unroll
     for (int r = 0; r < R; ++r) {
-      if (r < rows) y[r * cols + col] = device::convert<T>(sum[r]);
+      if (r < rows) {
+        float value = sum[r];
+        if (add != nullptr) {
+          value = addend.alpha * value +
+                  addend.beta * device::convert<float>(add[r * addend.row_stride + col]);
+        }
+        y[r * cols + col] = device::convert<T>(value);
+      }
     }
   }
 }
@@ -135,42 +145,45 @@ int split_for(int64_t depth, int w) {
 
 template <class T, int R, bool Vector, int kSplit>
 void launch_split(const T* x, int64_t x_stride, const T* w, int64_t w_stride, T* y, int rows,
-                  int64_t cols, int64_t depth) {
+                  int64_t cols, int64_t depth, const GemvAddend& addend) {
   const unsigned int blocks = blocks_for(cols, kGemvWarps / kSplit);
   gemv_kernel<T, R, Vector, kSplit><<<blocks, kGemvThreads, 0, current_stream()>>>(
-      x, x_stride, w, w_stride, y, rows, cols, depth);
+      x, x_stride, w, w_stride, y, rows, cols, depth, addend);
   EMBER_CUDA_CHECK(cudaGetLastError());
 }
 
 template <class T, int R, bool Vector>
 void launch_typed(const T* x, int64_t x_stride, const T* w, int64_t w_stride, T* y, int rows,
-                  int64_t cols, int64_t depth) {
+                  int64_t cols, int64_t depth, const GemvAddend& addend) {
   static_assert(kGemvWarps == 4);
   constexpr int W = Vector ? 16 / sizeof(T) : 1;
   switch (split_for(depth, W)) {
     case 1:
-      return launch_split<T, R, Vector, 1>(x, x_stride, w, w_stride, y, rows, cols, depth);
+      return launch_split<T, R, Vector, 1>(x, x_stride, w, w_stride, y, rows, cols, depth, addend);
     case 2:
-      return launch_split<T, R, Vector, 2>(x, x_stride, w, w_stride, y, rows, cols, depth);
+      return launch_split<T, R, Vector, 2>(x, x_stride, w, w_stride, y, rows, cols, depth, addend);
     default:
-      return launch_split<T, R, Vector, 4>(x, x_stride, w, w_stride, y, rows, cols, depth);
+      return launch_split<T, R, Vector, 4>(x, x_stride, w, w_stride, y, rows, cols, depth, addend);
   }
 }
 
 template <class T, bool Vector>
 void launch_rows(const T* x, int64_t x_stride, const T* w, int64_t w_stride, T* y, int rows,
-                 int64_t cols, int64_t depth) {
+                 int64_t cols, int64_t depth, const GemvAddend& addend) {
   static_assert(kGemvMaxRows == 8);
-  if (rows == 1) return launch_typed<T, 1, Vector>(x, x_stride, w, w_stride, y, rows, cols, depth);
-  if (rows == 2) return launch_typed<T, 2, Vector>(x, x_stride, w, w_stride, y, rows, cols, depth);
-  if (rows <= 4) return launch_typed<T, 4, Vector>(x, x_stride, w, w_stride, y, rows, cols, depth);
-  launch_typed<T, 8, Vector>(x, x_stride, w, w_stride, y, rows, cols, depth);
+  if (rows == 1)
+    return launch_typed<T, 1, Vector>(x, x_stride, w, w_stride, y, rows, cols, depth, addend);
+  if (rows == 2)
+    return launch_typed<T, 2, Vector>(x, x_stride, w, w_stride, y, rows, cols, depth, addend);
+  if (rows <= 4)
+    return launch_typed<T, 4, Vector>(x, x_stride, w, w_stride, y, rows, cols, depth, addend);
+  launch_typed<T, 8, Vector>(x, x_stride, w, w_stride, y, rows, cols, depth, addend);
 }
 
 }  // namespace
 
 bool launch_gemv(Dtype dtype, const void* x, int64_t x_stride, const void* w, int64_t w_stride,
-                 void* y, int rows, int64_t cols, int64_t depth) {
+                 void* y, int rows, int64_t cols, int64_t depth, const GemvAddend& addend) {
   if (dtype != float32 && dtype != float16 && dtype != bfloat16) return false;
   if (cols > (int64_t{1} << 33)) return false;  // past the grid's x limit: cuBLASLt's
   return dispatch_gpu_type(dtype, [&](auto tag) {
@@ -184,9 +197,9 @@ bool launch_gemv(Dtype dtype, const void* x, int64_t x_stride, const void* w, in
       const auto* ws = static_cast<const T*>(w);
       auto* ys = static_cast<T*>(y);
       if (vector) {
-        launch_rows<T, true>(xs, x_stride, ws, w_stride, ys, rows, cols, depth);
+        launch_rows<T, true>(xs, x_stride, ws, w_stride, ys, rows, cols, depth, addend);
       } else {
-        launch_rows<T, false>(xs, x_stride, ws, w_stride, ys, rows, cols, depth);
+        launch_rows<T, false>(xs, x_stride, ws, w_stride, ys, rows, cols, depth, addend);
       }
       return true;
     } else {

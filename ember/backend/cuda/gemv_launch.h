@@ -12,11 +12,19 @@ namespace ember::cuda {
 
 inline constexpr int kGemvMaxRows = 8;
 
+/// The addend of an AddMM: y = alpha * (x w^T) + beta * addend, addend[r, c] at
+/// data + r * row_stride + c (row_stride 0: one row for all). data null: y = x w^T.
+struct GemvAddend {
+  const void* data = nullptr;
+  int64_t row_stride = 0;
+  float alpha = 1.0f, beta = 0.0f;
+};
+
 /// y[r, c] = sum_i x[r, i] * w[c, i] for r < rows, c < cols, i < depth, accumulated in
-/// float32: x rows `x_stride` elements apart, w rows `w_stride` apart, y row-contiguous
-/// [rows, cols]. rows <= kGemvMaxRows. False if `dtype` is not float32, float16 or
-/// bfloat16.
+/// float32 (then scaled and added to `addend` when it has data, rounding once): x rows
+/// `x_stride` elements apart, w rows `w_stride` apart, y row-contiguous [rows, cols].
+/// rows <= kGemvMaxRows. False if `dtype` is not float32, float16 or bfloat16.
 bool launch_gemv(Dtype dtype, const void* x, int64_t x_stride, const void* w, int64_t w_stride,
-                 void* y, int rows, int64_t cols, int64_t depth);
+                 void* y, int rows, int64_t cols, int64_t depth, const GemvAddend& addend = {});
 
 }  // namespace ember::cuda

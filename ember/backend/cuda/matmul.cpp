@@ -3,12 +3,15 @@
 // C^T = B^T A^T, so no operand is copied when its last two dims are row- or column-
 // contiguous; others are copied first. Batch dims (broadcast ones have stride 0) collapse
 // to one strided batch where they can, else the outer ones loop on the host.
+#include "ember/core/primitives/matmul.h"
+
 #include <cublasLt.h>
 
 #include <algorithm>
 #include <array>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
@@ -16,7 +19,6 @@
 #include "ember/backend/cuda/gemv_launch.h"
 #include "ember/backend/cuda/kernels.h"
 #include "ember/core/backend.h"
-#include "ember/core/primitives/matmul.h"
 
 namespace ember {
 namespace {
@@ -88,8 +90,8 @@ MatrixLayout make_layout(cudaDataType_t type, int64_t rows, int64_t cols, int64_
   EMBER_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&layout, type, rows, cols, leading));
   MatrixLayout owned(layout);
   const int32_t count = batch;
-  EMBER_CUBLAS_CHECK(cublasLtMatrixLayoutSetAttribute(
-      layout, CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT, &count, sizeof(count)));
+  EMBER_CUBLAS_CHECK(cublasLtMatrixLayoutSetAttribute(layout, CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT,
+                                                      &count, sizeof(count)));
   EMBER_CUBLAS_CHECK(cublasLtMatrixLayoutSetAttribute(
       layout, CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET, &batch_stride, sizeof(batch_stride)));
   return owned;
@@ -144,6 +146,7 @@ struct GemmCall {
   int64_t m, n, k;
   const Operand* a;
   const Operand* b;
+  float alpha = 1.0f, beta = 0.0f;  // D = alpha A B + beta C, C = D (AddMM's c copied there)
 };
 
 struct GemmShape {
@@ -189,16 +192,16 @@ std::shared_ptr<const Plan> make_plan(cublasLtHandle_t handle, const GemmCall& c
       preference.get(), CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES, &g.align_c, sizeof(g.align_c)));
   int found = 0;
   EMBER_CUBLAS_CHECK(cublasLtMatmulAlgoGetHeuristic(
-      handle, plan->desc.get(), plan->layout_a.get(), plan->layout_b.get(),
-      plan->layout_c.get(), plan->layout_c.get(), preference.get(), 1, &plan->heuristic, &found));
-  EMBER_CHECK(found > 0, NotImplementedError, "[Matmul] cuBLASLt has no algorithm for ", m, "x",
-              k, " @ ", k, "x", n, " with these layouts");
+      handle, plan->desc.get(), plan->layout_a.get(), plan->layout_b.get(), plan->layout_c.get(),
+      plan->layout_c.get(), preference.get(), 1, &plan->heuristic, &found));
+  EMBER_CHECK(found > 0, NotImplementedError, "[Matmul] cuBLASLt has no algorithm for ", m, "x", k,
+              " @ ", k, "x", n, " with these layouts");
   return plan;
 }
 
 // One strided-batched product: `batch` matrices at the given element offsets and strides.
-void gemm(const GemmCall& call, const char* a_data, const char* b_data, char* c_data,
-          int batch, int64_t a_stride, int64_t b_stride, int64_t c_stride) {
+void gemm(const GemmCall& call, const char* a_data, const char* b_data, char* c_data, int batch,
+          int64_t a_stride, int64_t b_stride, int64_t c_stride) {
   const GemmShape g{call.b->transposed ? CUBLAS_OP_T : CUBLAS_OP_N,
                     call.a->transposed ? CUBLAS_OP_T : CUBLAS_OP_N,
                     batch,
@@ -220,19 +223,19 @@ void gemm(const GemmCall& call, const char* a_data, const char* b_data, char* c_
   }
   const size_t workspace_size = plan->heuristic.workspaceSize;
   void* workspace = workspace_size > 0 ? cuda::temporary(workspace_size) : nullptr;
-  const float alpha = 1.0f, beta = 0.0f;
-  EMBER_CUBLAS_CHECK(cublasLtMatmul(handle, plan->desc.get(), &alpha, b_data,
-                                    plan->layout_a.get(), a_data, plan->layout_b.get(), &beta,
-                                    c_data, plan->layout_c.get(), c_data, plan->layout_c.get(),
-                                    &plan->heuristic.algo, workspace, workspace_size,
-                                    cuda::current_stream()));
+  const float alpha = call.alpha, beta = call.beta;
+  EMBER_CUBLAS_CHECK(cublasLtMatmul(
+      handle, plan->desc.get(), &alpha, b_data, plan->layout_a.get(), a_data, plan->layout_b.get(),
+      &beta, c_data, plan->layout_c.get(), c_data, plan->layout_c.get(), &plan->heuristic.algo,
+      workspace, workspace_size, cuda::current_stream()));
 }
 
 // Decode-sized products: at most kGemvMaxRows rows of `a` against a `b` whose columns are
 // contiguous ([n, k] row-major, as a Linear layer's transposed weight view is) and the
 // same for every batch element. One GEMV kernel then replaces the cuBLASLt call; false if
 // the operands do not have that form.
-bool try_gemv(const Operand& a, const Operand& b, array& out, int64_t m, int64_t n, int64_t k) {
+bool try_gemv(const Operand& a, const Operand& b, array& out, int64_t m, int64_t n, int64_t k,
+              const cuda::GemvAddend& addend) {
   if (a.transposed || !b.transposed) return false;
   const Shape& shape = out.shape();
   const size_t batch_ndim = shape.size() - 2;
@@ -245,40 +248,71 @@ bool try_gemv(const Operand& a, const Operand& b, array& out, int64_t m, int64_t
   }
   // The batch flattens onto a's rows when it has one element, or when a is row-contiguous
   // and holds every row itself (not one matrix broadcast over the batch).
-  if (rows != m && (!a.source.flags().row_contiguous ||
-                    static_cast<int64_t>(a.source.size()) != rows * k)) {
+  if (rows != m &&
+      (!a.source.flags().row_contiguous || static_cast<int64_t>(a.source.size()) != rows * k)) {
     return false;
   }
   return cuda::launch_gemv(out.dtype(), a.source.raw_data(), a.leading, b.source.raw_data(),
-                           b.leading, out.raw_data(), static_cast<int>(rows), n, k);
+                           b.leading, out.raw_data(), static_cast<int>(rows), n, k, addend);
 }
 
 }  // namespace
 
-void Matmul::eval_gpu(const std::vector<array>& inputs, array& out) {
+namespace {
+
+// The addend of an AddMM that the GEMV kernel can read in place: c's elements of flattened
+// output row r at r * stride (each row contiguous), or one row for all (stride 0).
+std::optional<int64_t> addend_row_stride(const array& c) {
+  const int nd = c.ndim();
+  if (nd == 0 || c.strides()[nd - 1] != 1) return std::nullopt;
+  if (c.flags().row_contiguous) return c.shape(-1);
+  for (int d = 0; d < nd - 1; ++d) {
+    if (c.shape(d) > 1 && c.strides()[d] != 0) return std::nullopt;
+  }
+  return 0;
+}
+
+// out = alpha * (a @ b) + beta * c for Matmul (no c) and AddMM.
+void eval_product(const char* op, const std::vector<array>& inputs, array& out, float alpha,
+                  float beta) {
   const Dtype dtype = out.dtype();
-  cuda::check_gpu_dtype(name(), dtype);
-  EMBER_CHECK(dtype == float32 || dtype == float16 || dtype == bfloat16, NotImplementedError,
-              "[Matmul] ", dtype, " has no CUDA kernel (float32, float16 and bfloat16 do)");
+  cuda::check_gpu_dtype(op, dtype);
+  EMBER_CHECK(dtype == float32 || dtype == float16 || dtype == bfloat16, NotImplementedError, "[",
+              op, "] ", dtype, " has no CUDA kernel (float32, float16 and bfloat16 do)");
   cuda::allocate_output(out);
+  const bool has_addend = inputs.size() > 2;
   const int64_t m = out.shape(-2), n = out.shape(-1), k = inputs[0].shape(-1);
   if (m == 0 || n == 0 || out.size() == 0) return;
-  if (k == 0) {
+  if (k == 0) {  // addmm composes its k = 0 case (ops/contract.cpp): no AddMM gets here
+    EMBER_INTERNAL_ASSERT(!has_addend, "AddMM with an empty contraction");
     EMBER_CUDA_CHECK(cudaMemsetAsync(out.raw_data(), 0, out.nbytes(), cuda::current_stream()));
     return;
   }
   const Operand a = operand_of(inputs[0]);
   const Operand b = operand_of(inputs[1]);
-  if (try_gemv(a, b, out, m, n, k)) return;
+  // A GEMV reads c where it lies; otherwise c is copied into the output, which the product
+  // then accumulates onto.
+  cuda::GemvAddend addend;
+  if (has_addend) {
+    if (const std::optional<int64_t> stride = addend_row_stride(inputs[2])) {
+      addend = {inputs[2].raw_data(), *stride, alpha, beta};
+      if (try_gemv(a, b, out, m, n, k, addend)) return;
+    }
+    cuda::copy_strided(inputs[2], out.raw_data(), dtype, out.strides());
+    addend = {out.raw_data(), n, alpha, beta};
+  }
+  if (try_gemv(a, b, out, m, n, k, addend)) return;
   GemmCall call{};
   call.type = dtype == float32 ? CUDA_R_32F : dtype == float16 ? CUDA_R_16F : CUDA_R_16BF;
-  call.compute = dtype == float32 && cuda::allow_tf32() ? CUBLAS_COMPUTE_32F_FAST_TF32
-                                                        : CUBLAS_COMPUTE_32F;
+  call.compute =
+      dtype == float32 && cuda::allow_tf32() ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
   call.m = m;
   call.n = n;
   call.k = k;
   call.a = &a;
   call.b = &b;
+  call.alpha = alpha;
+  call.beta = has_addend ? beta : 0.0f;
 
   const int64_t itemsize = static_cast<int64_t>(out.itemsize());
   const char* a_base = static_cast<const char*>(a.source.raw_data());
@@ -288,7 +322,7 @@ void Matmul::eval_gpu(const std::vector<array>& inputs, array& out) {
   const Strides a_batch = matmul_batch_strides(a.source, batch.size());
   const Strides b_batch = matmul_batch_strides(b.source, batch.size());
   const Strides c_batch(out.strides().begin(), out.strides().end() - 2);
-  const cuda::Layout<3> layout = cuda::collapse<3>(name(), batch, {a_batch, b_batch, c_batch});
+  const cuda::Layout<3> layout = cuda::collapse<3>(op, batch, {a_batch, b_batch, c_batch});
   if (layout.ndim == 0) {
     gemm(call, a_base, b_base, c_base, 1, 0, 0, m * n);
     return;
@@ -308,6 +342,16 @@ void Matmul::eval_gpu(const std::vector<array>& inputs, array& out) {
          c_base + offsets[2] * itemsize, layout.shape[inner], layout.strides[0][inner],
          layout.strides[1][inner], layout.strides[2][inner]);
   }
+}
+
+}  // namespace
+
+void Matmul::eval_gpu(const std::vector<array>& inputs, array& out) {
+  eval_product(name(), inputs, out, 1.0f, 0.0f);
+}
+
+void AddMM::eval_gpu(const std::vector<array>& inputs, array& out) {
+  eval_product(name(), inputs, out, alpha(), beta());
 }
 
 }  // namespace ember

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "ember/core/ops.h"
+#include "ember/core/primitives/matmul.h"
 
 namespace ember {
 
@@ -100,6 +101,14 @@ array addmm(array c, array a, array b, const float& alpha, const float& beta, St
   EMBER_CHECK(broadcast_shapes(c.shape(), product.shape(), "addmm") == product.shape(), ValueError,
               "[addmm] c of shape ", shape_to_string(c.shape()),
               " does not broadcast to the product's shape ", shape_to_string(product.shape()));
+  // Real floating products of matrices are one AddMM node (the add folds into the product's
+  // accumulation); the Matmul node built above only lends its prepared operands.
+  if (is_floating_point(dtype) && a.ndim() >= 2 && b.ndim() >= 2 && a.shape(-1) > 0 &&
+      beta != 0.0f) {
+    const std::vector<array>& operands = product.inputs();
+    return array(Shape(product.shape()), dtype, std::make_shared<AddMM>(stream, alpha, beta),
+                 {operands[0], operands[1], broadcast_to(c, product.shape(), stream)});
+  }
   if (alpha != 1.0f) product = multiply(product, array(alpha, dtype), stream);
   if (beta == 0.0f) return product;
   if (beta != 1.0f) c = multiply(c, array(beta, dtype), stream);

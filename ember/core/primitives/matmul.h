@@ -26,6 +26,28 @@ class Matmul : public UnaryPrimitive {
   }
 };
 
+/// addmm's fused form (MLX's AddMM): inputs a [..., M, K] and b [..., K, N] as Matmul takes
+/// them, then c broadcast to the output's shape; all in the output's dtype, a real floating
+/// one. out = alpha * (a @ b) + beta * c, accumulated in float32 (float64 for float64) and
+/// rounded once.
+class AddMM : public UnaryPrimitive {
+ public:
+  AddMM(Stream stream, float alpha, float beta)
+      : UnaryPrimitive(stream), alpha_(alpha), beta_(beta) {}
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  void eval_gpu(const std::vector<array>& inputs, array& out) override;
+  const char* name() const override { return "AddMM"; }
+  bool is_equivalent(const Primitive& other) const override {
+    const auto* o = dynamic_cast<const AddMM*>(&other);
+    return o != nullptr && o->alpha_ == alpha_ && o->beta_ == beta_;
+  }
+  float alpha() const { return alpha_; }
+  float beta() const { return beta_; }
+
+ private:
+  float alpha_, beta_;
+};
+
 }  // namespace ember
 
 namespace ember {

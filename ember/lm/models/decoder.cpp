@@ -100,6 +100,9 @@ class Attention final : public Mixer {
   }
 
   array epilogue(const array& y) const override { return o_proj_(y); }
+  array epilogue_onto(const array& residual, const array& y) const override {
+    return o_proj_.onto(residual, y);
+  }
 
   std::unique_ptr<Cache> make_cache() const override { return std::make_unique<KvCache>(); }
 
@@ -151,8 +154,11 @@ array DecoderModel::forward(const array& tokens, CacheList& caches) {
   array h = layers::embed(embed_tokens, tokens);
   for (size_t i = 0; i < blocks.size(); ++i) {
     const Block& block = blocks[i];
-    h = h + (*block.mixer)(block.input_norm(h), *caches[i]);
-    h = h + block.mlp(block.post_norm(h));
+    // The mixer's operator() is epilogue(core(prologue(.))); spelled out so that the
+    // residual add folds into the epilogue as in the decode graphs.
+    const Mixer& mixer = *block.mixer;
+    h = mixer.epilogue_onto(h, mixer.core(mixer.prologue(block.input_norm(h)), *caches[i]));
+    h = block.add_mlp(h, block.post_norm(h));
   }
   h = final_norm(h);
   return matmul(h, head_t);
@@ -270,8 +276,8 @@ std::shared_ptr<const StepGraph> DecoderModel::step_graph_for(int batch, int cap
       array y = block.mixer->step_core(block.mixer->prologue(block.input_norm(h)), states,
                                        position, valid);
       new_states.insert(new_states.end(), states.begin(), states.end());
-      h = h + block.mixer->epilogue(y);
-      h = h + block.mlp(block.post_norm(h));
+      h = block.mixer->epilogue_onto(h, y);
+      h = block.add_mlp(h, block.post_norm(h));
     }
     std::vector<array> out{matmul(final_norm(h), head_t)};
     out.insert(out.end(), new_states.begin(), new_states.end());
@@ -370,8 +376,8 @@ array DecoderModel::forward_decode_segments(const array& tokens, CacheList& cach
     }
     const size_t i = index - 1;
     return [this, n, i, next_parts](const std::vector<array>& in) {
-      array h = in[0] + blocks[i].mixer->epilogue(in[1]);
-      h = h + blocks[i].mlp(blocks[i].post_norm(h));
+      array h = blocks[i].mixer->epilogue_onto(in[0], in[1]);
+      h = blocks[i].add_mlp(h, blocks[i].post_norm(h));
       if (i + 1 < n) return next_parts(i + 1, h);
       return std::vector<array>{matmul(final_norm(h), head_t)};
     };

@@ -14,6 +14,7 @@
 
 #include "ember/core/capture.h"
 #include "ember/core/errors.h"
+#include "ember/core/ops.h"
 #include "ember/lm/models/layers.h"
 #include "ember/lm/models/model.h"
 
@@ -44,6 +45,10 @@ class Mixer {
     return (*this)(parts[0], cache);
   }
   virtual array epilogue(const array& y) const { return y; }
+  /// residual + epilogue(y): a mixer whose epilogue is a projection folds the add into it.
+  virtual array epilogue_onto(const array& residual, const array& y) const {
+    return residual + epilogue(y);
+  }
 
   /// Decode step graphs (Note [Decode step graphs]): the buffers this mixer's cache lives
   /// in for `batch` sequences and `capacity` tokens of `dtype` activations, each with its
@@ -86,6 +91,16 @@ struct Block {
   Norm input_norm, post_norm;
   std::unique_ptr<Mixer> mixer;
   std::function<array(const array&)> mlp;
+  /// h + mlp(x) as the MLP computes it onto h (a dense MLP: Mlp::onto); unset: the add.
+  std::function<array(const array& h, const array& x)> mlp_onto;
+  array add_mlp(const array& h, const array& x) const {
+    return mlp_onto ? mlp_onto(h, x) : h + mlp(x);
+  }
+  /// A dense MLP as both members.
+  void set_mlp(const layers::Mlp& dense) {
+    mlp = dense;
+    mlp_onto = [dense](const array& h, const array& x) { return dense.onto(h, x); };
+  }
 };
 
 class DecoderModel : public Model {

@@ -50,6 +50,11 @@ array Linear::operator()(const array& x) const {
   return bias ? y + *bias : y;
 }
 
+array Linear::onto(const array& residual, const array& x) const {
+  if (bias) return residual + (*this)(x);
+  return addmm(residual, x, weight_t);
+}
+
 Linear load_linear(Loader& loader, const std::string& prefix, int out, int in, bool bias) {
   Linear l{transpose(loader.take(prefix + ".weight", {out, in})), std::nullopt};
   if (bias) l.bias = loader.take(prefix + ".bias", {out});
@@ -87,6 +92,11 @@ array softplus(const array& x) {
 array Mlp::operator()(const array& x) const {
   const auto halves = split(gate_up(x), Shape{intermediate}, -1);
   return down(fast::swiglu(halves[0], halves[1]));
+}
+
+array Mlp::onto(const array& residual, const array& x) const {
+  const auto halves = split(gate_up(x), Shape{intermediate}, -1);
+  return down.onto(residual, fast::swiglu(halves[0], halves[1]));
 }
 
 Mlp load_mlp(Loader& loader, const std::string& prefix, int hidden, int intermediate) {

@@ -39,6 +39,9 @@ struct Linear {
   array weight_t;
   std::optional<array> bias;
   array operator()(const array& x) const;
+  /// residual + (*this)(x); without a bias one AddMM node, so the add costs no pass (a
+  /// decoder's output projections onto the residual stream).
+  array onto(const array& residual, const array& x) const;
 };
 Linear load_linear(Loader& loader, const std::string& prefix, int out, int in, bool bias = false);
 /// Projections of the same input (`prefixes`, with `outs` features each) as one Linear whose
@@ -57,6 +60,8 @@ struct Mlp {
   Linear gate_up, down;
   int intermediate;
   array operator()(const array& x) const;
+  /// residual + (*this)(x), the add folded into the down projection (Linear::onto).
+  array onto(const array& residual, const array& x) const;
 };
 Mlp load_mlp(Loader& loader, const std::string& prefix, int hidden, int intermediate);
 

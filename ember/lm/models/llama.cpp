@@ -30,7 +30,7 @@ std::unique_ptr<Model> load_llama_family(const ConfigReader& config, WeightStore
                                    config.integer("num_experts_per_tok"),
                                    config.boolean("norm_topk_prob", false));
     } else {
-      block.mlp = layers::load_mlp(loader, prefix + ".mlp", common.hidden, common.intermediate);
+      block.set_mlp(layers::load_mlp(loader, prefix + ".mlp", common.hidden, common.intermediate));
     }
     model->blocks.push_back(std::move(block));
   }

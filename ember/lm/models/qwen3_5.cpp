@@ -142,6 +142,9 @@ class GatedDeltaNet final : public Mixer {
   }
 
   array epilogue(const array& y) const override { return out_(y); }
+  array epilogue_onto(const array& residual, const array& y) const override {
+    return out_.onto(residual, y);
+  }
 
 
   std::unique_ptr<Cache> make_cache() const override { return std::make_unique<RecurrentCache>(); }
@@ -292,7 +295,7 @@ std::unique_ptr<Model> load_hybrid_family(const ConfigReader& config, WeightStor
       }
       block.mlp = std::move(moe);
     } else {
-      block.mlp = layers::load_mlp(loader, prefix + ".mlp", common.hidden, common.intermediate);
+      block.set_mlp(layers::load_mlp(loader, prefix + ".mlp", common.hidden, common.intermediate));
     }
     model->blocks.push_back(std::move(block));
   }
