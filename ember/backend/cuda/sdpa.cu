@@ -12,6 +12,7 @@
 #include <cmath>
 
 #include "ember/backend/cuda/cuda_utils.h"
+#include "ember/backend/cuda/device/reduce.cuh"
 #include "ember/backend/cuda/device/vector.cuh"
 #include "ember/backend/cuda/device/widen.cuh"
 #include "ember/backend/cuda/fast_launch.h"
@@ -468,21 +469,16 @@ __global__ void __launch_bounds__(kCombineThreads)
                         const float* __restrict__ partial_sum, T* __restrict__ out, int head_dim,
                         int splits) {
   extern __shared__ float weight_sh[];  // [splits]
-  __shared__ float reduce_sh[kCombineThreads / 32];
+  __shared__ float reduce_sh[32];
   __shared__ float feature_sh[kCombineThreads];
   const int64_t row = blockIdx.x;
-  const int tid = threadIdx.x, warp = tid / 32, lane = tid % 32;
+  const int tid = threadIdx.x;
   const float* row_max = partial_max + row * splits;
   const float* row_sum = partial_sum + row * splits;
 
   float largest = kNegInf;
   for (int s = tid; s < splits; s += kCombineThreads) largest = fmaxf(largest, row_max[s]);
-  largest = warp_max(largest);
-  if (lane == 0) reduce_sh[warp] = largest;
-  __syncthreads();
-#pragma unroll
-  for (int w = 0; w < kCombineThreads / 32; ++w) largest = fmaxf(largest, reduce_sh[w]);
-  __syncthreads();
+  largest = device::row_reduce(largest, [](float a, float b) { return fmaxf(a, b); }, reduce_sh);
 
   float denominator = 0.0f;
   for (int s = tid; s < splits; s += kCombineThreads) {
@@ -490,12 +486,8 @@ __global__ void __launch_bounds__(kCombineThreads)
     weight_sh[s] = weight;
     denominator = fmaf(weight, row_sum[s], denominator);
   }
-  denominator = warp_sum(denominator);
-  if (lane == 0) reduce_sh[warp] = denominator;
-  __syncthreads();
-  denominator = 0.0f;
-#pragma unroll
-  for (int w = 0; w < kCombineThreads / 32; ++w) denominator += reduce_sh[w];
+  // row_reduce's barriers also publish weight_sh to the block.
+  denominator = device::row_reduce(denominator, [](float a, float b) { return a + b; }, reduce_sh);
 
   const int groups = head_dim >= kCombineThreads ? 1 : kCombineThreads / head_dim;
   const int group = tid / head_dim;
