@@ -29,15 +29,17 @@ class GatedDeltaNet final : public Mixer {
       : c_(c) {
     const int key_total = c.key_heads * c.key_dim, value_total = c.value_heads * c.value_dim;
     conv_channels_ = 2 * key_total + value_total;
+    // The input projections as one matmul: Qwen3.5's [qkv | z | b | a], Qwen3-Next's
+    // [qkvz | ba] (each grouped by key head, prologue() takes them apart).
     if (c.fused_projections) {
-      qkvz_ = layers::load_linear(loader, prefix + ".in_proj_qkvz",
-                                  2 * key_total + 2 * value_total, c.hidden);
-      ba_ = layers::load_linear(loader, prefix + ".in_proj_ba", 2 * c.value_heads, c.hidden);
+      in_proj_ = layers::load_fused_linear(
+          loader, {prefix + ".in_proj_qkvz", prefix + ".in_proj_ba"},
+          {2 * key_total + 2 * value_total, 2 * c.value_heads}, c.hidden);
     } else {
-      qkv_ = layers::load_linear(loader, prefix + ".in_proj_qkv", conv_channels_, c.hidden);
-      z_ = layers::load_linear(loader, prefix + ".in_proj_z", value_total, c.hidden);
-      b_ = layers::load_linear(loader, prefix + ".in_proj_b", c.value_heads, c.hidden);
-      a_ = layers::load_linear(loader, prefix + ".in_proj_a", c.value_heads, c.hidden);
+      in_proj_ = layers::load_fused_linear(
+          loader, {prefix + ".in_proj_qkv", prefix + ".in_proj_z", prefix + ".in_proj_b",
+                   prefix + ".in_proj_a"},
+          {conv_channels_, value_total, c.value_heads, c.value_heads}, c.hidden);
     }
     // HF stores the depthwise conv as [C, 1, K]; MLX conversions as [C, K, 1].
     const std::string conv_name = prefix + ".conv1d.weight";
@@ -79,26 +81,39 @@ class GatedDeltaNet final : public Mixer {
   // before the conv), z [B, T, Hv Dv], beta [B, T, Hv], g [B, T, Hv] (float32 log decay)}.
   std::vector<array> prologue(const array& x) const override {
     const int batch = x.shape(0), length = x.shape(1);
+    const int value_total = c_.value_heads * c_.value_dim;
+    array projected = in_proj_(x);
+    // Columns [from, to) of the last axis: a view.
+    auto columns = [&](const array& t, int from, int to) {
+      Shape lo(t.ndim(), 0), hi = t.shape();
+      lo.back() = from;
+      hi.back() = to;
+      return slice(t, lo, hi);
+    };
     array mixed(0.0f), z(0.0f), b(0.0f), a(0.0f);
     if (c_.fused_projections) {
       // Per key head: [q (Dk), k (Dk), v (r Dv), z (r Dv)] and [b (r), a (r)], r = Hv / Hk.
       const int r = c_.value_heads / c_.key_heads, dk = c_.key_dim, rv = r * c_.value_dim;
-      array qkvz = reshape(qkvz_->operator()(x), {batch, length, c_.key_heads, 2 * dk + 2 * rv});
+      const int qkvz_total = 2 * c_.key_heads * dk + 2 * value_total;
+      array qkvz = reshape(columns(projected, 0, qkvz_total),
+                           {batch, length, c_.key_heads, 2 * dk + 2 * rv});
       auto part = [&](const array& t, int from, int to) {
-        Shape lo{0, 0, 0, from}, hi{batch, length, c_.key_heads, to};
-        return reshape(slice(t, lo, hi), {batch, length, -1});
+        return reshape(columns(t, from, to), {batch, length, -1});
       };
       mixed = concatenate({part(qkvz, 0, dk), part(qkvz, dk, 2 * dk),
                            part(qkvz, 2 * dk, 2 * dk + rv)}, -1);
       z = part(qkvz, 2 * dk + rv, 2 * dk + 2 * rv);
-      array ba = reshape(ba_->operator()(x), {batch, length, c_.key_heads, 2 * r});
+      array ba = reshape(columns(projected, qkvz_total, qkvz_total + 2 * c_.value_heads),
+                         {batch, length, c_.key_heads, 2 * r});
       b = part(ba, 0, r);
       a = part(ba, r, 2 * r);
     } else {
-      mixed = qkv_->operator()(x);
-      z = z_->operator()(x);
-      b = b_->operator()(x);
-      a = a_->operator()(x);
+      mixed = columns(projected, 0, conv_channels_);
+      z = columns(projected, conv_channels_, conv_channels_ + value_total);
+      b = columns(projected, conv_channels_ + value_total,
+                  conv_channels_ + value_total + c_.value_heads);
+      a = columns(projected, conv_channels_ + value_total + c_.value_heads,
+                  conv_channels_ + value_total + 2 * c_.value_heads);
     }
     array beta = sigmoid(reshape(b, {batch, length, c_.value_heads}));
     array g = decay_rate_ *
@@ -205,7 +220,7 @@ class GatedDeltaNet final : public Mixer {
  private:
   DeltaNetConfig c_;
   int conv_channels_ = 0;
-  std::optional<layers::Linear> qkvz_, ba_, qkv_, z_, b_, a_;
+  layers::Linear in_proj_{array(0.0f), std::nullopt};  // see the constructor
   layers::Linear out_{array(0.0f), std::nullopt};
   // Made once at load, so a forward step adds no nodes for them: the conv's taps ([C]
   // each), -exp(A_log), and the l2 norms' weights.
