@@ -26,8 +26,7 @@ bool is_vector_of(const array& a, int size) { return a.ndim() == 1 && a.shape(0)
 // An attention mask as the fused kernel reads it: each axis 1 or its size in `scores` ([B,
 // Hq, L, S]), boolean or additive; float64 becomes float32 as in the composition. Other
 // masks get nullopt and the composition (which rejects what does not broadcast).
-std::optional<array> attention_kernel_mask(const array& mask, const Shape& scores,
-                                           Stream stream) {
+std::optional<array> attention_kernel_mask(const array& mask, const Shape& scores, Stream stream) {
   if (mask.ndim() > 4) return std::nullopt;
   const int skipped = 4 - mask.ndim();
   for (int axis = 0; axis < mask.ndim(); ++axis) {
@@ -72,6 +71,48 @@ array rms_norm(const array& x, const std::optional<array>& weight, float eps, St
                std::move(inputs));
 }
 
+array rms_norm_float32(const array& x, const std::optional<array>& weight, float eps, Dtype dtype,
+                       StreamOrDevice s) {
+  EMBER_CHECK(x.ndim() >= 1, ValueError,
+              "[rms_norm_float32] input must have at least one dimension");
+  EMBER_CHECK(is_floating_point(x.dtype()) && is_floating_point(dtype), TypeError,
+              "[rms_norm_float32] needs floating dtypes, got ", x.dtype(), " to ", dtype);
+  if (weight) {
+    EMBER_CHECK(is_vector_of(*weight, x.shape(-1)), ValueError,
+                "[rms_norm_float32] weight of shape ", shape_to_string(weight->shape()),
+                " does not match the last axis of x ", shape_to_string(x.shape()));
+  }
+  // The kernel rounds once to x's dtype or float32; other pairs compose.
+  if (!has_kernel_dtype(x.dtype()) || (weight && !has_kernel_dtype(weight->dtype())) ||
+      (dtype != x.dtype() && dtype != float32)) {
+    return reference::rms_norm_float32(x, weight, eps, dtype, s);
+  }
+  const Stream stream = to_stream(s);
+  std::vector<array> inputs{x};
+  if (weight) inputs.push_back(astype(*weight, float32, stream));
+  return array(Shape(x.shape()), dtype, std::make_shared<RMSNorm>(stream, eps, true),
+               std::move(inputs));
+}
+
+array rms_norm_gated(const array& x, const array& gate, const std::optional<array>& weight,
+                     float eps, StreamOrDevice s) {
+  EMBER_CHECK(gate.shape() == x.shape(), ValueError, "[rms_norm_gated] gate of shape ",
+              shape_to_string(gate.shape()), " does not match x ", shape_to_string(x.shape()));
+  EMBER_CHECK(is_floating_point(gate.dtype()), TypeError,
+              "[rms_norm_gated] needs a floating gate, got ", gate.dtype());
+  array normed = rms_norm(x, weight, eps, s);  // checks x and weight
+  const Primitive* norm = normed.has_primitive() ? &normed.primitive() : nullptr;
+  if (norm == nullptr || dynamic_cast<const RMSNorm*>(norm) == nullptr ||
+      gate.dtype() != x.dtype()) {
+    return reference::rms_norm_gated(x, gate, weight, eps, s);
+  }
+  const Stream stream = to_stream(s);
+  std::vector<array> inputs = normed.inputs();
+  inputs.push_back(gate);
+  return array(Shape(x.shape()), normed.dtype(),
+               std::make_shared<RMSNorm>(stream, eps, false, true), std::move(inputs));
+}
+
 array layer_norm(const array& x, const std::optional<array>& weight,
                  const std::optional<array>& bias, float eps, StreamOrDevice s) {
   EMBER_CHECK(x.ndim() >= 1, ValueError, "[layer_norm] input must have at least one dimension");
@@ -94,32 +135,72 @@ array layer_norm(const array& x, const std::optional<array>& weight,
 namespace {
 
 void check_rope_arguments(const array& x, int dims, const std::optional<float>& base,
-                          const std::optional<array>& freqs) {
-  EMBER_CHECK(x.ndim() >= 2, ValueError, "[rope] input must have at least 2 dimensions, got ",
+                          const std::optional<array>& freqs, const char* op = "rope") {
+  EMBER_CHECK(x.ndim() >= 2, ValueError, "[", op, "] input must have at least 2 dimensions, got ",
               shape_to_string(x.shape()));
   const int features = x.shape(-1);
-  EMBER_CHECK(dims > 0 && dims % 2 == 0 && dims <= features, ValueError, "[rope] dims (", dims,
+  EMBER_CHECK(dims > 0 && dims % 2 == 0 && dims <= features, ValueError, "[", op, "] dims (", dims,
               ") must be even, positive and at most the feature size ", features);
-  EMBER_CHECK(base.has_value() != freqs.has_value(), ValueError,
-              "[rope] give exactly one of base and freqs");
+  EMBER_CHECK(base.has_value() != freqs.has_value(), ValueError, "[", op,
+              "] give exactly one of base and freqs");
   const int half = dims / 2;
   if (freqs) {
-    EMBER_CHECK(freqs->ndim() == 1 && freqs->shape(0) == half, ValueError,
-                "[rope] freqs must have shape [", half, "], got ", shape_to_string(freqs->shape()));
+    EMBER_CHECK(freqs->ndim() == 1 && freqs->shape(0) == half, ValueError, "[", op,
+                "] freqs must have shape [", half, "], got ", shape_to_string(freqs->shape()));
   }
 }
 
-// The RoPE node at `offset`, or at the int32 scalar `dynamic_offset` where given.
+// The RoPE node at `offset`, or at the int32 scalar `dynamic_offset` where given; with a
+// norm, its weight (already in the dtype the kernel reads) is the second input.
 array rope_node(const array& x, int dims, bool traditional, std::optional<float> base, float scale,
                 int offset, const std::optional<array>& dynamic_offset,
-                const std::optional<array>& freqs, Stream stream) {
+                const std::optional<array>& freqs, Stream stream,
+                const std::optional<std::pair<RopeNorm, array>>& norm = std::nullopt) {
   std::vector<array> inputs{x};
+  if (norm) inputs.push_back(norm->second);
   if (freqs) inputs.push_back(astype(*freqs, float32, stream));
   if (dynamic_offset) inputs.push_back(*dynamic_offset);
+  std::optional<RopeNorm> spec;
+  if (norm) spec = norm->first;
   return array(Shape(x.shape()), x.dtype(),
                std::make_shared<RoPE>(stream, dims, traditional, base.value_or(0.0f), scale, offset,
-                                      dynamic_offset.has_value()),
+                                      dynamic_offset.has_value(), spec),
                std::move(inputs));
+}
+// The offset array of rope and rms_norm_rope, checked, in the one dtype kernels read.
+array offset_int32(const array& offset, const char* op, Stream stream) {
+  EMBER_CHECK(offset.ndim() == 0 || (offset.ndim() == 1 && offset.shape(0) == 1), ValueError, "[",
+              op, "] offset must be a scalar or of shape [1], got ",
+              shape_to_string(offset.shape()));
+  EMBER_CHECK(is_integral(offset.dtype()), TypeError, "[", op,
+              "] offset must be an integer array, got ", offset.dtype());
+  return astype(offset, int32, stream);
+}
+
+// rms_norm_rope at `offset` or at the int32 scalar `dynamic_offset` where given.
+array norm_rope(const array& x, const array& weight, float eps, bool float32_norm, int dims,
+                bool traditional, std::optional<float> base, float scale, int offset,
+                const std::optional<array>& dynamic_offset, const std::optional<array>& freqs,
+                Stream stream) {
+  EMBER_CHECK(is_vector_of(weight, x.shape(-1)), ValueError, "[rms_norm_rope] weight of shape ",
+              shape_to_string(weight.shape()), " does not match the last axis of x ",
+              shape_to_string(x.shape()));
+  EMBER_CHECK(is_floating_point(x.dtype()) && is_floating_point(weight.dtype()), TypeError,
+              "[rms_norm_rope] needs floating x and weight, got ", x.dtype(), " and ",
+              weight.dtype());
+  EMBER_CHECK(float32_norm || promote_types(x.dtype(), weight.dtype()) == x.dtype(), TypeError,
+              "[rms_norm_rope] a ", weight.dtype(), " weight would promote ", x.dtype(),
+              " rows (pass float32_norm to scale in float32 and keep x's dtype)");
+  if (!has_kernel_dtype(x.dtype()) || !has_kernel_dtype(weight.dtype())) {
+    array normed = float32_norm ? rms_norm_float32(x, weight, eps, x.dtype(), stream)
+                                : rms_norm(x, weight, eps, stream);
+    return dynamic_offset
+               ? rope(normed, dims, traditional, base, scale, *dynamic_offset, freqs, stream)
+               : rope(normed, dims, traditional, base, scale, offset, freqs, stream);
+  }
+  const std::pair<RopeNorm, array> norm{RopeNorm{eps, float32_norm},
+                                        astype(weight, float32_norm ? float32 : x.dtype(), stream)};
+  return rope_node(x, dims, traditional, base, scale, offset, dynamic_offset, freqs, stream, norm);
 }
 
 }  // namespace
@@ -136,18 +217,29 @@ array rope(const array& x, int dims, bool traditional, std::optional<float> base
 array rope(const array& x, int dims, bool traditional, std::optional<float> base, float scale,
            const array& offset, const std::optional<array>& freqs, StreamOrDevice s) {
   check_rope_arguments(x, dims, base, freqs);
-  EMBER_CHECK(offset.ndim() == 0 || (offset.ndim() == 1 && offset.shape(0) == 1), ValueError,
-              "[rope] offset must be a scalar or of shape [1], got ",
-              shape_to_string(offset.shape()));
-  EMBER_CHECK(is_integral(offset.dtype()), TypeError,
-              "[rope] offset must be an integer array, got ", offset.dtype());
   const Stream stream = to_stream(s);
-  // One dtype for the kernels to read.
-  const array offset32 = astype(offset, int32, stream);
+  const array offset32 = offset_int32(offset, "rope", stream);
   if (!has_kernel_dtype(x.dtype())) {
     return reference::rope(x, dims, traditional, base, scale, offset32, freqs, stream);
   }
   return rope_node(x, dims, traditional, base, scale, 0, offset32, freqs, stream);
+}
+
+array rms_norm_rope(const array& x, const array& weight, float eps, bool float32_norm, int dims,
+                    bool traditional, std::optional<float> base, float scale, int offset,
+                    const std::optional<array>& freqs, StreamOrDevice s) {
+  check_rope_arguments(x, dims, base, freqs, "rms_norm_rope");
+  return norm_rope(x, weight, eps, float32_norm, dims, traditional, base, scale, offset,
+                   std::nullopt, freqs, to_stream(s));
+}
+
+array rms_norm_rope(const array& x, const array& weight, float eps, bool float32_norm, int dims,
+                    bool traditional, std::optional<float> base, float scale, const array& offset,
+                    const std::optional<array>& freqs, StreamOrDevice s) {
+  check_rope_arguments(x, dims, base, freqs, "rms_norm_rope");
+  const Stream stream = to_stream(s);
+  return norm_rope(x, weight, eps, float32_norm, dims, traditional, base, scale, 0,
+                   offset_int32(offset, "rms_norm_rope", stream), freqs, stream);
 }
 
 array scaled_dot_product_attention(const array& queries, const array& keys, const array& values,
@@ -155,14 +247,16 @@ array scaled_dot_product_attention(const array& queries, const array& keys, cons
                                    const std::optional<array>& mask_arr, StreamOrDevice s) {
   const char* op = "[scaled_dot_product_attention] ";
   EMBER_CHECK(queries.ndim() == 4 && keys.ndim() == 4 && values.ndim() == 4, ValueError, op,
-              "queries, keys and values must be [B, H, L, D]; got ", shape_to_string(queries.shape()),
-              ", ", shape_to_string(keys.shape()), ", ", shape_to_string(values.shape()));
+              "queries, keys and values must be [B, H, L, D]; got ",
+              shape_to_string(queries.shape()), ", ", shape_to_string(keys.shape()), ", ",
+              shape_to_string(values.shape()));
   const int batch = queries.shape(0), q_heads = queries.shape(1), length = queries.shape(2);
   const int kv_heads = keys.shape(1), kv_length = keys.shape(2), head_dim = queries.shape(3);
-  EMBER_CHECK(keys.shape(3) == head_dim && values.shape(1) == kv_heads &&
-                  values.shape(2) == kv_length && keys.shape(0) == batch && values.shape(0) == batch,
-              ValueError, op, "shapes do not match: queries ", shape_to_string(queries.shape()),
-              ", keys ", shape_to_string(keys.shape()), ", values ", shape_to_string(values.shape()));
+  EMBER_CHECK(
+      keys.shape(3) == head_dim && values.shape(1) == kv_heads && values.shape(2) == kv_length &&
+          keys.shape(0) == batch && values.shape(0) == batch,
+      ValueError, op, "shapes do not match: queries ", shape_to_string(queries.shape()), ", keys ",
+      shape_to_string(keys.shape()), ", values ", shape_to_string(values.shape()));
   EMBER_CHECK(kv_heads > 0 && q_heads % kv_heads == 0, ValueError, op, "query heads (", q_heads,
               ") must be a multiple of key/value heads (", kv_heads, ")");
   EMBER_CHECK(mask_mode.empty() || mask_mode == "causal" || mask_mode == "array", ValueError, op,
@@ -172,8 +266,8 @@ array scaled_dot_product_attention(const array& queries, const array& keys, cons
   // Decode-shaped calls on the GPU run as one fused node (the CUDA kernel's limits).
   const Stream stream = to_stream(s);
   const Dtype dtype = queries.dtype();
-  const bool fused_head_dim = head_dim == 64 || head_dim == 80 || head_dim == 96 ||
-                              head_dim == 128 || head_dim == 256;
+  const bool fused_head_dim =
+      head_dim == 64 || head_dim == 80 || head_dim == 96 || head_dim == 128 || head_dim == 256;
   if (stream.device.type == Device::gpu && length >= 1 && length <= 8 && kv_length >= 1 &&
       batch >= 1 && fused_head_dim && values.shape(3) == head_dim && has_kernel_dtype(dtype) &&
       keys.dtype() == dtype && values.dtype() == dtype) {
@@ -191,7 +285,8 @@ array scaled_dot_product_attention(const array& queries, const array& keys, cons
     }
   }
   const int groups = q_heads / kv_heads;
-  array q = reshape(astype(queries, float32, s) * array(scale), {batch, kv_heads, groups, length, head_dim}, s);
+  array q = reshape(astype(queries, float32, s) * array(scale),
+                    {batch, kv_heads, groups, length, head_dim}, s);
   array k = expand_dims(astype(keys, float32, s), 2, s);
   array v = expand_dims(astype(values, float32, s), 2, s);
   array scores = matmul(q, swapaxes(k, -1, -2, s), s);  // [B, Hkv, G, L, S]
@@ -209,8 +304,9 @@ array scaled_dot_product_attention(const array& queries, const array& keys, cons
     const int mask_heads = mask.shape(1);
     EMBER_CHECK(mask_heads == 1 || mask_heads == q_heads, ValueError, op,
                 "mask heads must be 1 or ", q_heads, ", got ", mask_heads);
-    mask = mask_heads == 1 ? expand_dims(mask, 2, s)
-                           : reshape(mask, {mask.shape(0), kv_heads, groups, mask.shape(2), mask.shape(3)}, s);
+    mask = mask_heads == 1
+               ? expand_dims(mask, 2, s)
+               : reshape(mask, {mask.shape(0), kv_heads, groups, mask.shape(2), mask.shape(3)}, s);
     if (mask.dtype() == bool_) {
       scores = where(mask, scores, array(-std::numeric_limits<float>::infinity()), s);
     } else {
@@ -229,18 +325,19 @@ std::pair<array, array> gated_delta_rule(const array& q, const array& k, const a
   const char* op = "[gated_delta_rule] ";
   EMBER_CHECK(q.ndim() == 4 && k.ndim() == 4 && v.ndim() == 4 && g.ndim() == 3 &&
                   beta.ndim() == 3 && state.ndim() == 4,
-              ValueError, op, "expected q, k, v [B, T, H, D], g and beta [B, T, Hv], state "
-              "[B, Hv, Dk, Dv]; got q ", shape_to_string(q.shape()), ", v ",
-              shape_to_string(v.shape()), ", g ", shape_to_string(g.shape()), ", state ",
-              shape_to_string(state.shape()));
+              ValueError, op,
+              "expected q, k, v [B, T, H, D], g and beta [B, T, Hv], state "
+              "[B, Hv, Dk, Dv]; got q ",
+              shape_to_string(q.shape()), ", v ", shape_to_string(v.shape()), ", g ",
+              shape_to_string(g.shape()), ", state ", shape_to_string(state.shape()));
   const int batch = q.shape(0), steps = q.shape(1), key_heads = q.shape(2), key_dim = q.shape(3);
   const int value_heads = v.shape(2), value_dim = v.shape(3);
   EMBER_CHECK(k.shape() == q.shape(), ValueError, op, "k ", shape_to_string(k.shape()),
               " must have q's shape ", shape_to_string(q.shape()));
-  EMBER_CHECK(v.shape(0) == batch && v.shape(1) == steps && key_heads > 0 &&
-                  value_heads % key_heads == 0,
-              ValueError, op, "v ", shape_to_string(v.shape()), " does not fit q ",
-              shape_to_string(q.shape()), " (value heads must be a multiple of key heads)");
+  EMBER_CHECK(
+      v.shape(0) == batch && v.shape(1) == steps && key_heads > 0 && value_heads % key_heads == 0,
+      ValueError, op, "v ", shape_to_string(v.shape()), " does not fit q ",
+      shape_to_string(q.shape()), " (value heads must be a multiple of key heads)");
   const Shape gate_shape{batch, steps, value_heads};
   EMBER_CHECK(g.shape() == gate_shape && beta.shape() == gate_shape, ValueError, op, "g ",
               shape_to_string(g.shape()), " and beta ", shape_to_string(beta.shape()),

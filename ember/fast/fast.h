@@ -25,6 +25,21 @@ namespace ember::fast {
 array rms_norm(const array& x, const std::optional<array>& weight, float eps,
                StreamOrDevice s = {});
 
+/// rms_norm computed wholly in float32 and rounded once to `dtype`: astype(rms_norm(
+/// astype(x, float32), astype(weight, float32), eps), dtype) as one node (an ember
+/// extension). Checkpoints whose norm weights are stored centred on zero (Qwen3.5,
+/// Qwen3-Next: the forward scales by 1 + w in float32) specify their norms this way.
+/// `dtype` must be floating.
+array rms_norm_float32(const array& x, const std::optional<array>& weight, float eps, Dtype dtype,
+                       StreamOrDevice s = {});
+
+/// The gated RMSNorm of Gated DeltaNet's output: silu(gate) * rms_norm(x, weight, eps),
+/// the product in float32 and rounded once to rms_norm's output dtype (an ember extension;
+/// fla's FusedRMSNormGated with the swish activation, transformers' Qwen3_5RMSNormGated).
+/// gate has x's shape; any floating dtype and layout.
+array rms_norm_gated(const array& x, const array& gate, const std::optional<array>& weight,
+                     float eps, StreamOrDevice s = {});
+
 /// (x - mean) * rsqrt(var + eps) over the last axis in float32, then * weight + bias.
 array layer_norm(const array& x, const std::optional<array>& weight,
                  const std::optional<array>& bias, float eps, StreamOrDevice s = {});
@@ -45,6 +60,18 @@ array rope(const array& x, int dims, bool traditional, std::optional<float> base
 array rope(const array& x, int dims, bool traditional, std::optional<float> base, float scale,
            const array& offset, const std::optional<array>& freqs = std::nullopt,
            StreamOrDevice s = {});
+
+/// rope(rms_norm(x, weight, eps), ...) as one node (an ember extension: the per-head q and
+/// k norms of Qwen3 and Qwen3.5 attention come right before their RoPE); with float32_norm,
+/// rope(rms_norm_float32(x, weight, eps, x.dtype()), ...). The output has x's dtype; a
+/// weight that would promote it is an error. The offset as rope's: an int, or an integer
+/// scalar array read when the op runs.
+array rms_norm_rope(const array& x, const array& weight, float eps, bool float32_norm, int dims,
+                    bool traditional, std::optional<float> base, float scale, int offset,
+                    const std::optional<array>& freqs = std::nullopt, StreamOrDevice s = {});
+array rms_norm_rope(const array& x, const array& weight, float eps, bool float32_norm, int dims,
+                    bool traditional, std::optional<float> base, float scale, const array& offset,
+                    const std::optional<array>& freqs = std::nullopt, StreamOrDevice s = {});
 
 /// softmax(q k^T * scale + mask) v for q [B, Hq, L, D], k [B, Hkv, S, D], v [B, Hkv, S, Dv]
 /// with Hq a multiple of Hkv (grouped-query attention). mask_mode "causal" lets query l

@@ -2,27 +2,41 @@
 // computes). Ops without one here are compositions of core ops.
 #pragma once
 
+#include <optional>
+
 #include "ember/core/primitive.h"
 
 namespace ember::fast {
 
-/// fast::rms_norm over the last axis: inputs x (float32, float16 or bfloat16) and optionally
-/// weight ([D], already in the output dtype). Normalises in float32, rounds to x's dtype,
-/// then multiplies by weight in the output dtype, as the composition does.
+/// fast::rms_norm over the last axis: inputs x (float32, float16 or bfloat16), then weight
+/// ([D]) when given, then the gate (x's shape and dtype) when gated. Normalises in float32.
+/// Three roundings, one per op that builds it:
+/// - rms_norm: rounds to x's dtype, then multiplies by weight (already in the output dtype)
+///   in the output dtype, as the composition does;
+/// - rms_norm_float32 (`float32_scale`): the weight is float32 and the product of it and the
+///   normalised row is float32, rounded once to the output dtype;
+/// - rms_norm_gated (`gated`): as rms_norm, then silu(gate) times that in float32, rounded
+///   once to the output dtype.
 class RMSNorm : public UnaryPrimitive {
  public:
-  RMSNorm(Stream stream, float eps) : UnaryPrimitive(stream), eps_(eps) {}
+  RMSNorm(Stream stream, float eps, bool float32_scale = false, bool gated = false)
+      : UnaryPrimitive(stream), eps_(eps), float32_scale_(float32_scale), gated_(gated) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   void eval_gpu(const std::vector<array>& inputs, array& out) override;
   const char* name() const override { return "RMSNorm"; }
   bool is_equivalent(const Primitive& other) const override {
     const auto* o = dynamic_cast<const RMSNorm*>(&other);
-    return o != nullptr && o->eps_ == eps_;
+    return o != nullptr && o->eps_ == eps_ && o->float32_scale_ == float32_scale_ &&
+           o->gated_ == gated_;
   }
   float eps() const { return eps_; }
+  bool float32_scale() const { return float32_scale_; }
+  bool gated() const { return gated_; }
 
  private:
   float eps_;
+  bool float32_scale_;
+  bool gated_;
 };
 
 /// fast::layer_norm over the last axis: inputs x (float32, float16 or bfloat16), then weight
@@ -50,29 +64,41 @@ class LayerNorm : public UnaryPrimitive {
   bool has_bias_;
 };
 
-/// fast::rope: inputs x ([..., L, D], float32, float16 or bfloat16), then freqs ([dims / 2],
-/// float32) when the periods are given (then `base` is unused), then, with dynamic_offset,
-/// the offset (a scalar int32 read when the op runs; then `offset` is unused). Angles and
-/// the rotation are float32; the output has x's shape and dtype.
+/// What fast::rms_norm_rope normalises x's rows with before rotating them (see RoPE).
+struct RopeNorm {
+  float eps = 0.0f;
+  bool float32_scale = false;  ///< rms_norm_float32's rounding, else rms_norm's
+};
+
+/// fast::rope: inputs x ([..., L, D], float32, float16 or bfloat16), then, for
+/// fast::rms_norm_rope, the norm's weight ([D]: x's dtype, or float32 with float32_scale),
+/// then freqs ([dims / 2], float32) when the periods are given (then `base` is unused),
+/// then, with dynamic_offset, the offset (a scalar int32 read when the op runs; then
+/// `offset` is unused). With a norm, each row is first normalised and rounded to x's dtype
+/// as rms_norm (or rms_norm_float32) rounds. Angles and the rotation are float32; the
+/// output has x's shape and dtype.
 class RoPE : public UnaryPrimitive {
  public:
   RoPE(Stream stream, int dims, bool traditional, float base, float scale, int offset,
-       bool dynamic_offset = false)
+       bool dynamic_offset = false, std::optional<RopeNorm> norm = std::nullopt)
       : UnaryPrimitive(stream),
         dims_(dims),
         traditional_(traditional),
         base_(base),
         scale_(scale),
         offset_(offset),
-        dynamic_offset_(dynamic_offset) {}
+        dynamic_offset_(dynamic_offset),
+        norm_(norm) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   void eval_gpu(const std::vector<array>& inputs, array& out) override;
-  const char* name() const override { return "RoPE"; }
+  const char* name() const override { return norm_ ? "RMSNormRoPE" : "RoPE"; }
   bool is_equivalent(const Primitive& other) const override {
     const auto* o = dynamic_cast<const RoPE*>(&other);
     return o != nullptr && o->dims_ == dims_ && o->traditional_ == traditional_ &&
            o->base_ == base_ && o->scale_ == scale_ && o->offset_ == offset_ &&
-           o->dynamic_offset_ == dynamic_offset_;
+           o->dynamic_offset_ == dynamic_offset_ && o->norm_.has_value() == norm_.has_value() &&
+           (!norm_ ||
+            (o->norm_->eps == norm_->eps && o->norm_->float32_scale == norm_->float32_scale));
   }
   int dims() const { return dims_; }
   bool traditional() const { return traditional_; }
@@ -80,9 +106,11 @@ class RoPE : public UnaryPrimitive {
   float scale() const { return scale_; }
   int offset() const { return offset_; }
   bool dynamic_offset() const { return dynamic_offset_; }
-  /// Whether inputs[1] is freqs.
-  bool has_freqs(const std::vector<array>& inputs) const {
-    return inputs.size() == (dynamic_offset_ ? 3u : 2u);
+  const std::optional<RopeNorm>& norm() const { return norm_; }
+  /// The index of freqs in the inputs, or -1 without them.
+  int freqs_index(const std::vector<array>& inputs) const {
+    const size_t first = norm_ ? 2 : 1;
+    return inputs.size() == first + 1 + (dynamic_offset_ ? 1 : 0) ? static_cast<int>(first) : -1;
   }
 
  private:
@@ -92,6 +120,7 @@ class RoPE : public UnaryPrimitive {
   float scale_;
   int offset_;
   bool dynamic_offset_;
+  std::optional<RopeNorm> norm_;
 };
 
 /// fast::gated_delta_rule: inputs q, k, v, g, beta, state (all float32, row-contiguous);

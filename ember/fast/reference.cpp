@@ -17,6 +17,21 @@ array rms_norm(const array& x, const std::optional<array>& weight, float eps, St
   return multiply(astype(*weight, out_dtype, s), astype(normed, out_dtype, s), s);
 }
 
+array rms_norm_float32(const array& x, const std::optional<array>& weight, float eps, Dtype dtype,
+                       StreamOrDevice s) {
+  std::optional<array> weight32;
+  if (weight) weight32 = astype(*weight, float32, s);
+  return astype(rms_norm(astype(x, float32, s), weight32, eps, s), dtype, s);
+}
+
+array rms_norm_gated(const array& x, const array& gate, const std::optional<array>& weight,
+                     float eps, StreamOrDevice s) {
+  array normed = rms_norm(x, weight, eps, s);
+  array gate32 = astype(gate, float32, s);
+  array silu = gate32 * sigmoid(gate32, s);
+  return astype(silu * astype(normed, float32, s), normed.dtype(), s);
+}
+
 array layer_norm(const array& x, const std::optional<array>& weight,
                  const std::optional<array>& bias, float eps, StreamOrDevice s) {
   array x32 = astype(x, float32, s);

@@ -14,6 +14,12 @@ namespace ember::fast::reference {
 array rms_norm(const array& x, const std::optional<array>& weight, float eps,
                StreamOrDevice s = {});
 
+array rms_norm_float32(const array& x, const std::optional<array>& weight, float eps, Dtype dtype,
+                       StreamOrDevice s = {});
+
+array rms_norm_gated(const array& x, const array& gate, const std::optional<array>& weight,
+                     float eps, StreamOrDevice s = {});
+
 array layer_norm(const array& x, const std::optional<array>& weight,
                  const std::optional<array>& bias, float eps, StreamOrDevice s = {});
 

@@ -1,5 +1,6 @@
-// The fused rms_norm, layer_norm and rope primitives (fast/primitives.h) on the CPU against
-// their reference compositions (fast/reference.h): random inputs in float32, float16 and
+// The fused rms_norm (also rms_norm_float32 and rms_norm_gated), layer_norm and rope
+// primitives (fast/primitives.h) on the CPU against their reference compositions
+// (fast/reference.h), and the float32 and gated norms against the formula too: random inputs in float32, float16 and
 // bfloat16, with and without weight and bias, rows that are not a multiple of 4, strided
 // inputs, every rope variant, rope at an array offset (also against the formula in float64);
 // the argument errors; and the fallbacks where no kernel applies.
@@ -168,6 +169,149 @@ TEST(FastRmsNorm, Errors) {
         fast::rms_norm(astype(random_array({2, 8}, float32, 1), int32), std::nullopt, 1e-5f);
       },
       "[rms_norm]");
+}
+
+// rms_norm_float32 against its composition, and against the formula in float64 (the
+// composition itself could be wrong the same way): x * rsqrt(mean(x^2) + eps) * w rounded
+// once to the output dtype.
+TEST(FastRmsNormFloat32, MatchesReferenceAndFormula) {
+  unsigned seed = 40;
+  for (Dtype dtype : kDtypes) {
+    for (const Shape& shape : kNormShapes) {
+      for (Dtype out_dtype : {dtype, float32}) {
+        const std::string what = std::string(dtype_name(dtype)) + " to " +
+                                 std::string(dtype_name(out_dtype)) + " " + shape_to_string(shape);
+        array x = random_array(shape, dtype, ++seed);
+        array w = random_array({shape.back()}, float32, ++seed, 0.5f, 2.0f);
+        array y = fast::rms_norm_float32(x, w, 1e-6f, out_dtype);
+        expect_fused(y, "RMSNorm");
+        EXPECT_EQ(y.dtype(), out_dtype) << what;
+        expect_matches(y, fast::reference::rms_norm_float32(x, w, 1e-6f, out_dtype), what);
+        array unweighted = fast::rms_norm_float32(x, std::nullopt, 1e-6f, out_dtype);
+        expect_matches(unweighted,
+                       fast::reference::rms_norm_float32(x, std::nullopt, 1e-6f, out_dtype),
+                       what + " no weight");
+
+        const auto xs = values(x), ws = values(w), got = values(y);
+        const int64_t length = shape.back();
+        std::vector<double> want(xs.size());
+        for (size_t row = 0; row < xs.size() / length; ++row) {
+          double squares = 0;
+          for (int64_t i = 0; i < length; ++i)
+            squares += xs[row * length + i] * xs[row * length + i];
+          const double scale = 1.0 / std::sqrt(squares / length + 1e-6);
+          for (int64_t i = 0; i < length; ++i) {
+            want[row * length + i] = xs[row * length + i] * scale * ws[i];
+          }
+        }
+        expect_matches(y, astype(array(want.begin(), Shape(shape), float64), out_dtype),
+                       what + " vs float64");
+      }
+    }
+  }
+}
+
+TEST(FastRmsNormFloat32, StridedAndOtherDtypes) {
+  for (const auto& [what, x] : strided_inputs(bfloat16, 45)) {
+    array w = random_array({x.shape(-1)}, bfloat16, 46);  // cast to float32 exactly
+    expect_matches(fast::rms_norm_float32(x, w, 1e-5f, bfloat16),
+                   fast::reference::rms_norm_float32(x, w, 1e-5f, bfloat16), what);
+  }
+  // float16 out of bfloat16 has no kernel: the composition.
+  array x = random_array({3, 40}, bfloat16, 47);
+  array w = random_array({40}, float32, 48);
+  array y = fast::rms_norm_float32(x, w, 1e-5f, float16);
+  EXPECT_EQ(y.dtype(), float16);
+  expect_matches(y, fast::reference::rms_norm_float32(x, w, 1e-5f, float16), "bfloat16 to float16");
+}
+
+// rms_norm_gated with the gate laid out as Gated DeltaNet's: per-head rows of a column slice
+// of a wider projection (strided rows, contiguous features), and contiguous.
+TEST(FastRmsNormGated, MatchesReference) {
+  unsigned seed = 50;
+  for (Dtype dtype : kDtypes) {
+    for (const Shape& shape : kNormShapes) {
+      const std::string what = std::string(dtype_name(dtype)) + " " + shape_to_string(shape);
+      const int64_t length = shape.back();
+      array x = random_array(shape, dtype, ++seed);
+      array w = random_array({shape.back()}, dtype, ++seed, 0.5f, 2.0f);
+      array gate = random_array(shape, dtype, ++seed, -4.0f, 4.0f);
+      array y = fast::rms_norm_gated(x, gate, w, 1e-6f);
+      expect_fused(y, "RMSNorm");
+      expect_matches(y, fast::reference::rms_norm_gated(x, gate, w, 1e-6f), what);
+      expect_matches(fast::rms_norm_gated(x, gate, std::nullopt, 1e-6f),
+                     fast::reference::rms_norm_gated(x, gate, std::nullopt, 1e-6f),
+                     what + " no weight");
+      // [rows, 3 D] projection; the gate is its middle third viewed as x's shape.
+      const int rows = static_cast<int>(shape_size(shape) / length);
+      array wide = random_array({rows, 3 * static_cast<int>(length)}, dtype, ++seed, -4.0f, 4.0f);
+      array column =
+          reshape(slice(wide, {0, static_cast<int>(length)}, {rows, 2 * static_cast<int>(length)}),
+                  Shape(shape));
+      array strided = fast::rms_norm_gated(x, column, w, 1e-6f);
+      expect_fused(strided, "RMSNorm");
+      expect_matches(strided, fast::reference::rms_norm_gated(x, column, w, 1e-6f),
+                     what + " strided gate");
+    }
+  }
+}
+
+TEST(FastRmsNormGated, AgainstTheFormulaAndMixedDtypes) {
+  // float32: silu(g) * x * rsqrt(mean(x^2) + eps) * w in float64.
+  array x = random_array({5, 96}, float32, 60);
+  array w = random_array({96}, float32, 61, 0.5f, 2.0f);
+  array gate = random_array({5, 96}, float32, 62, -6.0f, 6.0f);
+  const auto xs = values(x), ws = values(w), gs = values(gate);
+  std::vector<double> want(xs.size());
+  for (int row = 0; row < 5; ++row) {
+    double squares = 0;
+    for (int i = 0; i < 96; ++i) squares += xs[row * 96 + i] * xs[row * 96 + i];
+    const double scale = 1.0 / std::sqrt(squares / 96 + 1e-6);
+    for (int i = 0; i < 96; ++i) {
+      const double g = gs[row * 96 + i];
+      want[row * 96 + i] = g / (1.0 + std::exp(-g)) * xs[row * 96 + i] * scale * ws[i];
+    }
+  }
+  expect_matches(fast::rms_norm_gated(x, gate, w, 1e-6f),
+                 astype(array(want.begin(), {5, 96}, float64), float32), "float32 vs float64");
+  // A gate of another dtype than x's is composed, and rounds as the composition does.
+  array xb = astype(x, bfloat16);
+  array y = fast::rms_norm_gated(xb, gate, astype(w, bfloat16), 1e-6f);
+  EXPECT_EQ(y.dtype(), bfloat16);
+  expect_matches(y, fast::reference::rms_norm_gated(xb, gate, astype(w, bfloat16), 1e-6f),
+                 "bfloat16 x, float32 gate");
+}
+
+TEST(FastRmsNormGated, Errors) {
+  expect_error<ValueError>(
+      [] {
+        fast::rms_norm_gated(random_array({2, 8}, float32, 1), random_array({2, 7}, float32, 2),
+                             std::nullopt, 1e-5f);
+      },
+      "[rms_norm_gated]");
+  expect_error<TypeError>(
+      [] {
+        fast::rms_norm_gated(random_array({2, 8}, float32, 1),
+                             astype(random_array({2, 8}, float32, 2), int32), std::nullopt, 1e-5f);
+      },
+      "[rms_norm_gated]");
+  expect_error<ValueError>(
+      [] {
+        fast::rms_norm_gated(random_array({2, 8}, float32, 1), random_array({2, 8}, float32, 2),
+                             random_array({7}, float32, 3), 1e-5f);
+      },
+      "[rms_norm]");
+  expect_error<ValueError>(
+      [] {
+        fast::rms_norm_float32(random_array({2, 8}, float32, 1), random_array({7}, float32, 2),
+                               1e-5f, float32);
+      },
+      "[rms_norm_float32]");
+  expect_error<TypeError>(
+      [] {
+        fast::rms_norm_float32(random_array({2, 8}, float32, 1), std::nullopt, 1e-5f, int32);
+      },
+      "[rms_norm_float32]");
 }
 
 TEST(FastLayerNorm, MatchesReference) {
@@ -468,6 +612,88 @@ array swiglu_formula(const array& gate, const array& up, Dtype dtype) {
   return astype(array(want.begin(), shape, float64), dtype);
 }
 
+// rms_norm_rope against rope(rms_norm(...)) (or rms_norm_float32): every rope variant, the
+// transposed [B, L, H, D] -> [B, H, L, D] rows of a prefill, an int and an array offset.
+TEST(FastRmsNormRope, MatchesTheComposition) {
+  const std::vector<RopeCase> cases = {
+      {{2, 3, 7, 64}, 64, false, 10000.0f, 1.0f, 0},
+      {{1, 4, 5, 128}, 64, false, 1000000.0f, 1.0f, 9},  // partial rotary
+      {{1, 4, 5, 128}, 32, true, 10000.0f, 1.0f, 3},
+      {{2, 9, 70}, 48, true, 500000.0f, 2.0f, 1},
+      {{2, 2, 3, 96}, 80, true, -1.0f, 0.5f, 100},  // freqs
+      {{1, 16, 1, 128}, 128, false, 10000.0f, 1.0f, 2047},  // decode
+      {{1, 2, 1, 256}, 64, false, 10000000.0f, 1.0f, 33},   // Qwen3.5's partial rotary
+  };
+  unsigned seed = 900;
+  for (Dtype dtype : kDtypes) {
+    for (const auto& c : cases) {
+      for (bool float32_norm : {false, true}) {
+        const std::string what = describe(c, dtype) + (float32_norm ? " float32 norm" : "");
+        auto [base, freqs] = base_or_periods(c);
+        array x = random_array(c.shape, dtype, ++seed);
+        array w = random_array({c.shape.back()}, float32_norm ? float32 : dtype, ++seed, 0.5f,
+                               2.0f);
+        array normed = float32_norm ? fast::rms_norm_float32(x, w, 1e-6f, dtype)
+                                    : fast::rms_norm(x, w, 1e-6f);
+        array want = fast::reference::rope(normed, c.dims, c.traditional, base, c.scale,
+                                           c.offset, freqs);
+        array y = fast::rms_norm_rope(x, w, 1e-6f, float32_norm, c.dims, c.traditional, base,
+                                      c.scale, c.offset, freqs);
+        expect_fused(y, "RMSNormRoPE");
+        expect_matches(y, want, what);
+        array at = fast::rms_norm_rope(x, w, 1e-6f, float32_norm, c.dims, c.traditional, base,
+                                       c.scale, array(c.offset, int64), freqs);
+        expect_fused(at, "RMSNormRoPE");
+        expect_matches(at, want, what + " array offset");
+      }
+    }
+  }
+  // Prefill's rows: [B, L, H, D] transposed to [B, H, L, D], read in place.
+  for (Dtype dtype : kDtypes) {
+    array x = transpose(random_array({2, 6, 4, 64}, dtype, ++seed), {0, 2, 1, 3});
+    array w = random_array({64}, dtype, ++seed, 0.5f, 2.0f);
+    expect_matches(fast::rms_norm_rope(x, w, 1e-6f, false, 64, false, 10000.0f, 1.0f, 5),
+                   fast::reference::rope(fast::rms_norm(x, w, 1e-6f), 64, false, 10000.0f, 1.0f, 5),
+                   std::string(dtype_name(dtype)) + " transposed rows");
+  }
+}
+
+TEST(FastRmsNormRope, FallsBackAndErrors) {
+  // float64 has no kernel: the composition.
+  array x = random_array({2, 3, 32}, float64, 950);
+  array w = random_array({32}, float64, 951);
+  expect_matches(
+      astype(fast::rms_norm_rope(x, w, 1e-6f, false, 32, false, 10000.0f, 1.0f, 2), float32),
+      astype(fast::reference::rope(fast::rms_norm(x, w, 1e-6f), 32, false, 10000.0f, 1.0f, 2),
+             float32),
+      "float64");
+  array xb = random_array({2, 3, 32}, bfloat16, 952);
+  expect_error<ValueError>(
+      [&] {
+        fast::rms_norm_rope(xb, random_array({31}, bfloat16, 953), 1e-6f, false, 32, false,
+                            10000.0f, 1.0f, 0);
+      },
+      "[rms_norm_rope]");
+  expect_error<TypeError>(  // a float32 weight would promote bfloat16 rows
+      [&] {
+        fast::rms_norm_rope(xb, random_array({32}, float32, 954), 1e-6f, false, 32, false,
+                            10000.0f, 1.0f, 0);
+      },
+      "[rms_norm_rope]");
+  expect_error<ValueError>(
+      [&] {
+        fast::rms_norm_rope(xb, random_array({32}, bfloat16, 955), 1e-6f, false, 33, false,
+                            10000.0f, 1.0f, 0);
+      },
+      "[rms_norm_rope]");
+  expect_error<TypeError>(
+      [&] {
+        fast::rms_norm_rope(xb, random_array({32}, bfloat16, 956), 1e-6f, false, 32, false,
+                            10000.0f, 1.0f, array(1.5f));
+      },
+      "[rms_norm_rope]");
+}
+
 TEST(FastSwiGlu, MatchesTheFormulaRoundedOnce) {
   unsigned seed = 40;
   for (Dtype dtype : kDtypes) {
@@ -485,8 +711,8 @@ TEST(FastSwiGlu, MatchesTheFormulaRoundedOnce) {
 
 TEST(FastSwiGlu, BroadcastsStridedAndMixedInputs) {
   array base = random_array({24, 40}, bfloat16, 50, -6.0f, 6.0f);
-  array gate = slice(base, {0, 3}, {24, 23});                  // a column slice
-  array up = random_array({20}, float32, 51);                  // broadcast along rows
+  array gate = slice(base, {0, 3}, {24, 23});  // a column slice
+  array up = random_array({20}, float32, 51);  // broadcast along rows
   array y = fast::swiglu(gate, up);
   EXPECT_EQ(y.dtype(), float32);  // bfloat16 with float32 promotes
   expect_matches(y, swiglu_formula(gate, up, float32), "strided bf16 gate, broadcast f32 up");

@@ -25,7 +25,9 @@ TEST(Creation, LinspaceEndpointsAndSpacing) {
       const double want = num == 1 ? -1.5 : -1.5 + (3.25 + 1.5) * i / (num - 1);
       EXPECT_NEAR(v[i], static_cast<float>(want), 1e-6) << num << " " << i;
     }
-    if (num > 1) EXPECT_EQ(v.back(), 3.25);
+    if (num > 1) {
+      EXPECT_EQ(v.back(), 3.25);
+    }
   }
   EXPECT_EQ(linspace(0, 10, 6, int32).dtype(), int32);
   EXPECT_EQ(values(linspace(0, 10, 6, int32)), (std::vector<double>{0, 2, 4, 6, 8, 10}));

@@ -646,8 +646,14 @@ TEST(OpsContract, Addmm) {
           array out = addmm(c.arr, a.arr, b.arr, alpha, beta);
           EXPECT_EQ(out.dtype(), dt);
           // A nonzero beta folds the add into the product: one AddMM node.
-          if (beta != 0.0f) EXPECT_STREQ(out.primitive().name(), "AddMM");
-          expect_close(out, ab, dt == bfloat16 ? 2e-2 : dt == float16 ? 4e-3 : dt == float32 ? 1e-5 : 1e-12, scale,
+          if (beta != 0.0f) {
+            EXPECT_STREQ(out.primitive().name(), "AddMM");
+          }
+          const double tolerance = dt == bfloat16  ? 2e-2
+                                   : dt == float16 ? 4e-3
+                                   : dt == float32 ? 1e-5
+                                                   : 1e-12;
+          expect_close(out, ab, tolerance, scale,
                        std::string(dtype_name(dt)) + " c " + shape_to_string(cs));
         }
       }

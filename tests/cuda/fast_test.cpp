@@ -496,6 +496,43 @@ TEST(CudaFast, RmsNormMatchesCpu) {
   }
 }
 
+// rms_norm_float32 (Qwen3.5's centred norms) and rms_norm_gated (Gated DeltaNet's output,
+// its gate a column slice of a wider projection, read in place) on the GPU against the CPU.
+TEST(CudaFast, RmsNormFloat32AndGatedMatchCpu) {
+  EMBER_REQUIRE_GPU();
+  unsigned seed = 700;
+  for (Dtype dtype : kNormDtypes) {
+    for (const Shape& shape : kNormRowShapes) {
+      const std::string what = std::string(dtype_name(dtype)) + " " + shape_to_string(shape);
+      array x = random_array(shape, dtype, ++seed);
+      array w32 = random_array({shape.back()}, float32, ++seed, 0.5f, 2.0f);
+      for (Dtype out_dtype : {dtype, float32}) {
+        array gpu = fast::rms_norm_float32(x, w32, 1e-6f, out_dtype, kGpu);
+        EXPECT_STREQ(gpu.primitive().name(), "RMSNorm") << what;
+        expect_same(fast::rms_norm_float32(x, w32, 1e-6f, out_dtype, kCpu), gpu,
+                    "rms_norm_float32 " + what + " to " + std::string(dtype_name(out_dtype)),
+                    tolerance_for(out_dtype));
+      }
+      const int length = shape.back();
+      const int rows = static_cast<int>(shape_size(shape) / length);
+      array w = random_array({length}, dtype, ++seed, 0.5f, 2.0f);
+      array gate = random_array(shape, dtype, ++seed, -4.0f, 4.0f);
+      expect_same(fast::rms_norm_gated(x, gate, w, 1e-6f, kCpu),
+                  fast::rms_norm_gated(x, gate, w, 1e-6f, kGpu), "rms_norm_gated " + what,
+                  tolerance_for(dtype));
+      array wide = random_array({rows, 3 * length + 8}, dtype, ++seed, -4.0f, 4.0f);
+      for (int start : {length, 1}) {  // 16-byte aligned rows, then not
+        array column = reshape(slice(wide, {0, start}, {rows, start + length}), Shape(shape));
+        array gpu = fast::rms_norm_gated(x, column, w, 1e-6f, kGpu);
+        EXPECT_STREQ(gpu.primitive().name(), "RMSNorm") << what;
+        expect_same(fast::rms_norm_gated(x, column, w, 1e-6f, kCpu), gpu,
+                    "rms_norm_gated strided gate at " + std::to_string(start) + " " + what,
+                    tolerance_for(dtype));
+      }
+    }
+  }
+}
+
 TEST(CudaFast, LayerNormMatchesCpu) {
   EMBER_REQUIRE_GPU();
   unsigned seed = 700;
@@ -582,6 +619,60 @@ TEST(CudaFast, RopeMatchesCpu) {
         slice(random_array({2, 3, 128}, dtype, ++seed), {0, 0, 0}, {2, 3, 128}, {1, 1, 2});
     expect_rope_same(stepped, {stepped.shape(), 64, false, false, 1.0f, 11},
                      "rope stepped features " + std::string(dtype_name(dtype)));
+  }
+}
+
+// rms_norm_rope (q/k norm and RoPE as one node) on the GPU against the CPU: decode rows, the
+// transposed rows of a prefill, Qwen3.5's partial rotary with its float32 (centred) norm,
+// and the offset as a device array.
+TEST(CudaFast, RmsNormRopeMatchesCpu) {
+  EMBER_REQUIRE_GPU();
+  const std::vector<GpuRopeCase> cases = {
+      {{1, 16, 1, 128}, 128, false, false, 1.0f, 2047},  // decode
+      {{1, 8, 1, 128}, 128, true, true, 1.0f, 300},
+      {{1, 2, 1, 256}, 64, false, false, 1.0f, 77},      // Qwen3.5 partial rotary
+      {{2, 4, 17, 128}, 64, false, false, 0.5f, 7},
+      {{2, 9, 70}, 48, true, true, 2.0f, 3},             // odd tail
+  };
+  unsigned seed = 1200;
+  for (Dtype dtype : kNormDtypes) {
+    for (const auto& c : cases) {
+      for (bool float32_norm : {false, true}) {
+        std::optional<float> base;
+        std::optional<array> freqs;
+        if (c.use_freqs) {
+          std::vector<float> periods(c.dims / 2);
+          for (int i = 0; i < c.dims / 2; ++i) periods[i] = std::pow(500000.0f, 2.0f * i / c.dims);
+          freqs = array(periods.begin(), {c.dims / 2}, float32);
+        } else {
+          base = 10000.0f;
+        }
+        const std::string what = "rms_norm_rope " + std::string(dtype_name(dtype)) + " " +
+                                 shape_to_string(c.shape) + " dims=" + std::to_string(c.dims) +
+                                 (float32_norm ? " float32 norm" : "");
+        array x = random_array(c.shape, dtype, ++seed);
+        array w = random_array({c.shape.back()}, float32_norm ? float32 : dtype, ++seed, 0.5f,
+                               2.0f);
+        array gpu = fast::rms_norm_rope(x, w, 1e-6f, float32_norm, c.dims, c.traditional, base,
+                                        c.scale, c.offset, freqs, kGpu);
+        EXPECT_STREQ(gpu.primitive().name(), "RMSNormRoPE") << what;
+        expect_same(fast::rms_norm_rope(x, w, 1e-6f, float32_norm, c.dims, c.traditional, base,
+                                        c.scale, c.offset, freqs, kCpu),
+                    gpu, what, rope_tolerance(dtype));
+        expect_same(gpu,
+                    fast::rms_norm_rope(x, w, 1e-6f, float32_norm, c.dims, c.traditional, base,
+                                        c.scale, copy(array(c.offset, int32), kGpu), freqs, kGpu),
+                    what + " array offset", Tolerance{0.0, 0.0});
+      }
+    }
+    array heads = transpose(random_array({1, 5, 16, 128}, dtype, ++seed), {0, 2, 1, 3});
+    array w = random_array({128}, dtype, ++seed, 0.5f, 2.0f);
+    expect_same(fast::rms_norm_rope(heads, w, 1e-6f, false, 128, false, 10000.0f, 1.0f, 9,
+                                    std::nullopt, kCpu),
+                fast::rms_norm_rope(heads, w, 1e-6f, false, 128, false, 10000.0f, 1.0f, 9,
+                                    std::nullopt, kGpu),
+                "rms_norm_rope transposed " + std::string(dtype_name(dtype)),
+                rope_tolerance(dtype));
   }
 }
 

@@ -8,6 +8,7 @@
 
 #include "ember/backend/cpu/strided.h"
 #include "ember/core/dispatch.h"
+#include "ember/core/primitives/functors.h"
 #include "ember/fast/primitives.h"
 
 namespace ember::fast {
@@ -41,9 +42,12 @@ float row_sum(int64_t length, F&& value) {
   return total;
 }
 
-// O is the output dtype: T's, or float32 when the weight promotes it.
-template <class T, class O>
-void rms_norm_rows(const T* x, const O* weight, O* out, int64_t rows, int64_t length, float eps) {
+// The RMSNorm of a row, rounded as the primitive's op does (fast/primitives.h): Wt is the
+// weight's dtype and O the output's (T's, or float32 when the weight promotes it; with
+// float32_scale the weight is float32 and O any of the two); G is the gate's (T) when gated.
+template <class T, class Wt, class O>
+void rms_norm_rows(const T* x, const Wt* weight, const T* gate, O* out, int64_t rows,
+                   int64_t length, float eps, bool float32_scale) {
   const float inv_length = static_cast<float>(1.0 / static_cast<double>(length));
   for (int64_t r = 0; r < rows; ++r) {
     const T* row = x + r * length;
@@ -54,9 +58,21 @@ void rms_norm_rows(const T* x, const O* weight, O* out, int64_t rows, int64_t le
     });
     const float scale = 1.0f / std::sqrt(sum * inv_length + eps);
     for (int64_t i = 0; i < length; ++i) {
-      const T normed = static_cast<T>(static_cast<float>(row[i]) * scale);
-      dst[i] = weight ? static_cast<O>(static_cast<float>(weight[i]) * static_cast<float>(normed))
-                      : static_cast<O>(normed);
+      float value;
+      if (float32_scale) {
+        value = static_cast<float>(row[i]) * scale;
+        if (weight) value *= static_cast<float>(weight[i]);
+      } else {
+        const T normed = static_cast<T>(static_cast<float>(row[i]) * scale);
+        value = weight ? static_cast<float>(static_cast<O>(static_cast<float>(weight[i]) *
+                                                           static_cast<float>(normed)))
+                       : static_cast<float>(normed);
+      }
+      if (gate) {
+        const float g = static_cast<float>(gate[r * length + i]);
+        value = g * functors::detail::stable_sigmoid(g) * value;  // as fast::swiglu(gate, value)
+      }
+      dst[i] = static_cast<O>(value);
     }
   }
 }
@@ -122,8 +138,10 @@ void rope_rows(const T* x, T* out, int64_t rows, int64_t length, int64_t feature
 
 void RMSNorm::eval_cpu(const std::vector<array>& inputs, array& out) {
   const array x = row_contiguous(inputs[0]);
-  std::optional<array> weight;
-  if (inputs.size() > 1) weight = row_contiguous(inputs[1]);
+  const bool has_weight = inputs.size() > (gated_ ? 2u : 1u);
+  std::optional<array> weight, gate;
+  if (has_weight) weight = row_contiguous(inputs[1]);
+  if (gated_) gate = row_contiguous(inputs.back());
   cpu::allocate_output(out);
   const int64_t length = x.shape(-1);
   if (out.size() == 0) return;
@@ -131,12 +149,18 @@ void RMSNorm::eval_cpu(const std::vector<array>& inputs, array& out) {
   dispatch_float_types(x.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* src = static_cast<const T*>(x.raw_data());
+    const T* g = data_of<T>(gate);
     if (out.dtype() == x.dtype()) {
-      rms_norm_rows<T, T>(src, data_of<T>(weight), static_cast<T*>(out.raw_data()), rows, length,
-                          eps_);
+      auto* dst = static_cast<T*>(out.raw_data());
+      if (float32_scale_) {
+        rms_norm_rows<T, float, T>(src, data_of<float>(weight), g, dst, rows, length, eps_, true);
+      } else {
+        rms_norm_rows<T, T, T>(src, data_of<T>(weight), g, dst, rows, length, eps_, false);
+      }
     } else {
-      rms_norm_rows<T, float>(src, data_of<float>(weight), static_cast<float*>(out.raw_data()),
-                              rows, length, eps_);
+      rms_norm_rows<T, float, float>(src, data_of<float>(weight), g,
+                                     static_cast<float*>(out.raw_data()), rows, length, eps_,
+                                     float32_scale_);
     }
   });
 }
@@ -159,8 +183,9 @@ void LayerNorm::eval_cpu(const std::vector<array>& inputs, array& out) {
 
 void RoPE::eval_cpu(const std::vector<array>& inputs, array& out) {
   const array x = row_contiguous(inputs[0]);
-  std::optional<array> freqs;
-  if (has_freqs(inputs)) freqs = row_contiguous(inputs[1]);
+  std::optional<array> freqs, weight;
+  if (const int index = freqs_index(inputs); index >= 0) freqs = row_contiguous(inputs[index]);
+  if (norm_) weight = row_contiguous(inputs[1]);
   // A one-element int32 array: its element is at raw_data() whatever its strides.
   const int offset =
       dynamic_offset_ ? *static_cast<const int32_t*>(inputs.back().raw_data()) : offset_;
@@ -168,11 +193,24 @@ void RoPE::eval_cpu(const std::vector<array>& inputs, array& out) {
   if (out.size() == 0) return;
   const std::vector<float> inv_freq = inverse_frequencies(data_of<float>(freqs), dims_, base_);
   const int64_t features = x.shape(-1);
+  const int64_t rows = static_cast<int64_t>(x.size()) / features;
   dispatch_float_types(x.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
-    rope_rows<T>(static_cast<const T*>(x.raw_data()), static_cast<T*>(out.raw_data()),
-                 static_cast<int64_t>(x.size()) / features, x.shape(-2), features, inv_freq, offset,
-                 *this);
+    const T* src = static_cast<const T*>(x.raw_data());
+    T* dst = static_cast<T*>(out.raw_data());
+    if (norm_) {
+      // rms_norm_rope: the normalised rows first, in the output's buffer, then rotated in
+      // place (each pair is read before it is written).
+      if (norm_->float32_scale) {
+        rms_norm_rows<T, float, T>(src, data_of<float>(weight), nullptr, dst, rows, features,
+                                   norm_->eps, true);
+      } else {
+        rms_norm_rows<T, T, T>(src, data_of<T>(weight), nullptr, dst, rows, features, norm_->eps,
+                               false);
+      }
+      src = dst;
+    }
+    rope_rows<T>(src, dst, rows, x.shape(-2), features, inv_freq, offset, *this);
   });
 }
 

@@ -9,9 +9,7 @@
 namespace ember::fast {
 namespace {
 
-const void* data_or_null(const std::optional<array>& a) {
-  return a ? a->raw_data() : nullptr;
-}
+const void* data_or_null(const std::optional<array>& a) { return a ? a->raw_data() : nullptr; }
 
 // Rows of the last axis: the number of rows and their length (0 rows when empty).
 std::pair<int64_t, int64_t> rows_of(const array& x) {
@@ -23,12 +21,25 @@ std::pair<int64_t, int64_t> rows_of(const array& x) {
 
 void RMSNorm::eval_gpu(const std::vector<array>& inputs, array& out) {
   const array x = cuda::contiguous_copy(inputs[0]);
-  std::optional<array> weight;
-  if (inputs.size() > 1) weight = cuda::contiguous_copy(inputs[1]);
+  std::optional<array> weight, gate;
+  if (inputs.size() > (gated_ ? 2u : 1u)) weight = cuda::contiguous_copy(inputs[1]);
+  cuda::RmsNormOperands more{.weight = data_or_null(weight), .float32_scale = float32_scale_};
+  if (gated_) {
+    // The gate's rows are read in place (Gated DeltaNet's is a column slice of a wider
+    // projection); only a strided last axis is copied first.
+    gate = inputs.back();
+    if (gate->strides().back() != 1 || gate->ndim() - 1 > cuda::kMaxDims) {
+      gate = cuda::contiguous_copy(*gate);
+    }
+    const Shape row_shape(gate->shape().begin(), gate->shape().end() - 1);
+    const Strides row_strides(gate->strides().begin(), gate->strides().end() - 1);
+    more.gate = gate->raw_data();
+    more.gate_rows = cuda::collapse<1>(name(), row_shape, {row_strides});
+  }
   cuda::allocate_output(out);
   const auto [rows, length] = rows_of(x);
-  cuda::launch_rms_norm(x.dtype(), out.dtype(), x.raw_data(), data_or_null(weight),
-                        out.raw_data(), rows, length, eps_);
+  cuda::launch_rms_norm(x.dtype(), out.dtype(), x.raw_data(), more, out.raw_data(), rows, length,
+                        eps_);
 }
 
 void LayerNorm::eval_gpu(const std::vector<array>& inputs, array& out) {
@@ -47,8 +58,11 @@ void RoPE::eval_gpu(const std::vector<array>& inputs, array& out) {
   // in place; only a strided last axis is copied first.
   array x = inputs[0];
   if (x.strides().back() != 1 || x.ndim() - 1 > cuda::kMaxDims) x = cuda::contiguous_copy(x);
-  std::optional<array> freqs;
-  if (has_freqs(inputs)) freqs = cuda::contiguous_copy(inputs[1]);
+  std::optional<array> freqs, weight;
+  if (const int index = freqs_index(inputs); index >= 0) {
+    freqs = cuda::contiguous_copy(inputs[index]);
+  }
+  if (norm_) weight = cuda::contiguous_copy(inputs[1]);
   // The kernel reads a dynamic offset (one int32 element, at raw_data()) when it runs, so a
   // replayed graph sees the value its input holds then.
   const int32_t* dynamic_offset =
@@ -56,17 +70,19 @@ void RoPE::eval_gpu(const std::vector<array>& inputs, array& out) {
   cuda::allocate_output(out);
   const Shape row_shape(x.shape().begin(), x.shape().end() - 1);
   const Strides row_strides(x.strides().begin(), x.strides().end() - 1);
-  const cuda::RopeArgs args{
-      .dims = dims_,
-      .traditional = traditional_,
-      .base = base_,
-      .scale = scale_,
-      .offset = offset_,
-      .dynamic_offset = dynamic_offset,
-      .freqs = freqs ? static_cast<const float*>(freqs->raw_data()) : nullptr,
-      .rows = rows_of(x).first,
-      .length = x.shape(-2),
-      .features = x.shape(-1)};
+  const cuda::RopeArgs args{.dims = dims_,
+                            .traditional = traditional_,
+                            .base = base_,
+                            .scale = scale_,
+                            .offset = offset_,
+                            .dynamic_offset = dynamic_offset,
+                            .freqs = freqs ? static_cast<const float*>(freqs->raw_data()) : nullptr,
+                            .rows = rows_of(x).first,
+                            .length = x.shape(-2),
+                            .features = x.shape(-1),
+                            .norm_weight = data_or_null(weight),
+                            .eps = norm_ ? norm_->eps : 0.0f,
+                            .float32_scale = norm_ && norm_->float32_scale};
   cuda::launch_rope(x.dtype(), x.raw_data(), cuda::collapse<1>(name(), row_shape, {row_strides}),
                     out.raw_data(), args);
 }
@@ -128,8 +144,8 @@ void ScaledDotProductAttention::eval_gpu(const std::vector<array>& inputs, array
   const array q = cuda::contiguous_copy(inputs[0]);
   const auto [k, key_strides] = attention_rows(inputs[1]);
   const auto [v, value_strides] = attention_rows(inputs[2]);
-  EMBER_INTERNAL_ASSERT(!has_mask_ || (inputs.size() == 4 && inputs[3].ndim() <= 4), "[",
-                        name(), "] the mask must be a fourth input of at most 4 axes");
+  EMBER_INTERNAL_ASSERT(!has_mask_ || (inputs.size() == 4 && inputs[3].ndim() <= 4), "[", name(),
+                        "] the mask must be a fourth input of at most 4 axes");
   const cuda::AttentionMask mask = has_mask_ ? attention_mask(inputs[3]) : cuda::AttentionMask{};
   cuda::allocate_output(out);
   const cuda::AttentionArgs args{.dtype = q.dtype(),

@@ -17,15 +17,25 @@ bool launch_gated_delta_rule(const float* q, const float* k, const float* v, con
                              int batch, int steps, int key_heads, int value_heads, int key_dim,
                              int value_dim);
 
-/// RMSNorm (fast/primitives.h) of `rows` contiguous rows of `length`: x of x_dtype, weight
-/// ([length] or null) and out of out_dtype, which is x_dtype or float32.
-void launch_rms_norm(Dtype x_dtype, Dtype out_dtype, const void* x, const void* weight,
+/// What an RMSNorm reads besides x: the weight ([length], or null: the output dtype, or
+/// float32 with float32_scale) and the gate (x's dtype, or null; the row r of x is gated by
+/// the contiguous row at gate + gate_rows(r)).
+struct RmsNormOperands {
+  const void* weight = nullptr;
+  const void* gate = nullptr;
+  Layout<1> gate_rows{};
+  bool float32_scale = false;
+};
+
+/// RMSNorm (fast/primitives.h) of `rows` contiguous rows of `length`: x of x_dtype, out of
+/// out_dtype, which is x_dtype or float32.
+void launch_rms_norm(Dtype x_dtype, Dtype out_dtype, const void* x, const RmsNormOperands& more,
                      void* out, int64_t rows, int64_t length, float eps);
 
 /// LayerNorm (fast/primitives.h) of `rows` contiguous rows of `length`; weight and bias
 /// ([length] or null) and out share x's dtype.
-void launch_layer_norm(Dtype dtype, const void* x, const void* weight, const void* bias,
-                       void* out, int64_t rows, int64_t length, float eps);
+void launch_layer_norm(Dtype dtype, const void* x, const void* weight, const void* bias, void* out,
+                       int64_t rows, int64_t length, float eps);
 
 /// RoPE (fast/primitives.h) parameters, with x's rows ([..., L] of the shape [..., L, D]).
 struct RopeArgs {
@@ -40,6 +50,11 @@ struct RopeArgs {
   int64_t rows;        // the product of x's shape but the last axis
   int length;          // L
   int features;        // D
+  // rms_norm_rope (RoPE with a RopeNorm): the norm's weight ([D]: x's dtype, or float32
+  // with float32_scale), else null.
+  const void* norm_weight = nullptr;
+  float eps = 0.0f;
+  bool float32_scale = false;
 };
 
 /// RoPE of x (its last axis contiguous; row r at offset rows_layout(r)) into the
@@ -69,7 +84,7 @@ struct AttentionMask {
 
 /// fast::scaled_dot_product_attention's operands for launch_attention_decode.
 struct AttentionArgs {
-  Dtype dtype;         // of queries, keys, values and out
+  Dtype dtype;          // of queries, keys, values and out
   const void* queries;  // [B, Hq, L, D], row-contiguous
   const void* keys;     // [B, Hkv, S, D] through key_strides
   const void* values;   // [B, Hkv, S, D] through value_strides

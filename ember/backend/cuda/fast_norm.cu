@@ -17,6 +17,7 @@
 #include "ember/backend/cuda/fast_launch.h"
 #include "ember/backend/cuda/gpu_dispatch.h"
 #include "ember/core/errors.h"
+#include "ember/core/primitives/functors.h"
 
 namespace ember::cuda {
 namespace {
@@ -45,43 +46,81 @@ __device__ __forceinline__ int64_t chunk_step() {
   return static_cast<int64_t>(blockDim.x) * W;
 }
 
-// One chunk of an RMSNorm row: x * scale rounded to T, then times the weight in O when
-// there is one, as the composition rounds.
-template <class T, class O, int W>
+// What an RMSNorm has besides x and out (fast/primitives.h): the weight (Wt, or null), the
+// gate (x's dtype, or null; row r starts at gate + gate_rows(r)) and how the row is scaled.
+template <class T, class Wt>
+struct RmsNormExtras {
+  const Wt* weight;
+  const T* gate;
+  Layout<1> gate_rows;
+  bool float32_scale;
+};
+
+// One chunk of an RMSNorm row, rounded as the primitive's op does: x * scale rounded to T and
+// then times the weight in O; or (float32_scale) times the float32 weight in float32; then
+// times silu(gate) in float32 when gated; rounded to O last.
+template <class T, class Wt, class O, int W>
 __device__ __forceinline__ device::Aligned<O, W> rms_normed(const device::Aligned<T, W>& chunk,
-                                                            const device::Aligned<O, W>& w,
-                                                            bool weighted, float scale) {
+                                                            const device::Aligned<Wt, W>& w,
+                                                            const device::Aligned<T, W>& gate,
+                                                            const RmsNormExtras<T, Wt>& extras,
+                                                            float scale) {
   device::Aligned<O, W> result;
 #pragma unroll
   for (int j = 0; j < W; ++j) {
-    const T normed = device::convert<T>(device::convert<float>(chunk.v[j]) * scale);
-    result.v[j] = weighted ? device::convert<O>(device::convert<float>(w.v[j]) *
-                                                device::convert<float>(normed))
-                           : device::convert<O>(normed);
+    float value = device::convert<float>(chunk.v[j]) * scale;
+    if (extras.float32_scale) {
+      if (extras.weight != nullptr) value *= device::convert<float>(w.v[j]);
+    } else {
+      value = device::convert<float>(device::convert<T>(value));
+      if (extras.weight != nullptr) {
+        value = device::convert<float>(device::convert<O>(device::convert<float>(w.v[j]) * value));
+      }
+    }
+    if (extras.gate != nullptr) {
+      const float g = device::convert<float>(gate.v[j]);
+      value = g * functors::detail::stable_sigmoid(g) * value;  // as fast::swiglu(gate, value)
+    }
+    result.v[j] = device::convert<O>(value);
   }
   return result;
 }
 
-// W elements per access: length % W == 0 and every pointer aligned to its chunk (W = 1 when
-// not). O is the output dtype: T's, or float32 when the weight promoted it.
-template <class T, class O, int W>
-__global__ void rms_norm_kernel(const T* x, const O* weight, O* out, int64_t rows, int64_t length,
-                                float inv_length, float eps) {
+// W elements per access: length % W == 0 and every pointer and gate row aligned to its
+// chunk (W = 1 when not). O is the output dtype: T's or float32; Wt the weight's (O's, or
+// float32 with float32_scale).
+template <class T, class Wt, class O, int W>
+__global__ void rms_norm_kernel(const T* x, RmsNormExtras<T, Wt> extras, O* out, int64_t rows,
+                                int64_t length, float inv_length, float eps) {
   __shared__ float shared[32];
   for (int64_t row = static_cast<int64_t>(blockIdx.x) * blockDim.y + threadIdx.y; row < rows;
        row += static_cast<int64_t>(gridDim.x) * blockDim.y) {
     const T* src = x + row * length;
     O* dst = out + row * length;
+    const T* gate = nullptr;
+    if (extras.gate != nullptr) {
+      int64_t offsets[1];
+      device::strided_offsets(extras.gate_rows, row, offsets);
+      gate = extras.gate + offsets[0];
+    }
+    auto normed = [&](int64_t i, const device::Aligned<T, W>& chunk, float scale) {
+      device::Aligned<Wt, W> w{};
+      device::Aligned<T, W> g{};
+      if (extras.weight != nullptr) w = load<Wt, W>(extras.weight + i);
+      if (gate != nullptr) g = load<T, W>(gate + i);
+      return rms_normed<T, Wt, O, W>(chunk, w, g, extras, scale);
+    };
     if (length <= chunk_step<W>()) {
-      // At most one chunk a thread (decode's rows): x and the weight are read together, once,
-      // so the row costs one round trip to memory before the reduction, not two.
+      // At most one chunk a thread (decode's rows): x, the weight and the gate are read
+      // together, once, so the row costs one round trip to memory before the reduction.
       const int64_t i = chunk_start<W>();
       const bool mine = i < length;
-      device::Aligned<T, W> chunk{};
-      device::Aligned<O, W> w{};
+      device::Aligned<T, W> chunk{}, g{};
+      device::Aligned<Wt, W> w{};
       if (mine) {
         chunk = load<T, W>(src + i);
-        if (weight != nullptr) w = load<O, W>(weight + i);
+        if (extras.weight != nullptr) w = load<Wt, W>(extras.weight + i);
+        if (gate != nullptr) g = load<T, W>(gate + i);
       }
       float sum = 0.0f;
 #pragma unroll
@@ -92,7 +131,7 @@ __global__ void rms_norm_kernel(const T* x, const O* weight, O* out, int64_t row
       sum = device::row_reduce(sum, Add{}, shared);
       if (mine) {
         *reinterpret_cast<device::Aligned<O, W>*>(dst + i) =
-            rms_normed<T, O, W>(chunk, w, weight != nullptr, 1.0f / sqrtf(sum * inv_length + eps));
+            rms_normed<T, Wt, O, W>(chunk, w, g, extras, 1.0f / sqrtf(sum * inv_length + eps));
       }
       continue;
     }
@@ -108,11 +147,7 @@ __global__ void rms_norm_kernel(const T* x, const O* weight, O* out, int64_t row
     sum = device::row_reduce(sum, Add{}, shared);
     const float scale = 1.0f / sqrtf(sum * inv_length + eps);
     for (int64_t i = chunk_start<W>(); i < length; i += chunk_step<W>()) {
-      const auto chunk = load<T, W>(src + i);
-      device::Aligned<O, W> w{};
-      if (weight != nullptr) w = load<O, W>(weight + i);
-      *reinterpret_cast<device::Aligned<O, W>*>(dst + i) =
-          rms_normed<T, O, W>(chunk, w, weight != nullptr, scale);
+      *reinterpret_cast<device::Aligned<O, W>*>(dst + i) = normed(i, load<T, W>(src + i), scale);
     }
   }
 }
@@ -205,6 +240,53 @@ __global__ void rope_kernel(const T* x, Layout<1> rows_layout, T* out, RopeArgs 
   }
 }
 
+// rms_norm_rope: one warp per row. The row's sum of squares first, then each item of
+// rope_kernel's (rotated pairs, then the features past dims) from the normalised values,
+// rounded to T as rms_norm (or rms_norm_float32) rounds; the second read of the row hits L1.
+template <class T, class Wt>
+__global__ void rms_norm_rope_kernel(const T* x, Layout<1> rows_layout, T* out, RopeArgs args,
+                                     float exponent, float inv_features) {
+  const int64_t row = static_cast<int64_t>(blockIdx.x) * blockDim.y + threadIdx.y;
+  if (row >= args.rows) return;  // whole warps: no block-wide synchronisation follows
+  const int lane = threadIdx.x;
+  int64_t offsets[1];
+  device::strided_offsets(rows_layout, row, offsets);
+  const T* src = x + offsets[0];
+  T* dst = out + row * args.features;
+  const auto* weight = static_cast<const Wt*>(args.norm_weight);
+  float sum = 0.0f;
+  for (int j = lane; j < args.features; j += 32) {
+    const float v = device::convert<float>(src[j]);
+    sum += v * v;
+  }
+#pragma unroll
+  for (int delta = 16; delta > 0; delta /= 2) sum += __shfl_xor_sync(0xffffffffu, sum, delta);
+  const float scale = 1.0f / sqrtf(sum * inv_features + args.eps);
+  auto normed = [&](int j) {
+    const float v = device::convert<float>(src[j]) * scale;
+    const float w = device::convert<float>(weight[j]);
+    if (args.float32_scale) return device::convert<float>(device::convert<T>(v * w));
+    const float rounded = device::convert<float>(device::convert<T>(v));
+    return device::convert<float>(device::convert<T>(w * rounded));
+  };
+  const int half = args.dims / 2;
+  const int offset = args.dynamic_offset != nullptr ? *args.dynamic_offset : args.offset;
+  const float position =
+      static_cast<float>(offset + static_cast<int>(row % args.length)) * args.scale;
+  for (int item = lane; item < half; item += 32) {
+    const float inv_freq =
+        args.freqs != nullptr ? 1.0f / args.freqs[item] : expf(static_cast<float>(item) * exponent);
+    float sin_theta, cos_theta;
+    sincosf(position * inv_freq, &sin_theta, &cos_theta);
+    const int j1 = args.traditional ? 2 * item : item;
+    const int j2 = args.traditional ? j1 + 1 : item + half;
+    const float x1 = normed(j1), x2 = normed(j2);
+    dst[j1] = device::convert<T>(x1 * cos_theta - x2 * sin_theta);
+    dst[j2] = device::convert<T>(x2 * cos_theta + x1 * sin_theta);
+  }
+  for (int j = args.dims + lane; j < args.features; j += 32) dst[j] = device::convert<T>(normed(j));
+}
+
 template <class F>
 bool dispatch_float(Dtype dtype, F&& f) {
   switch (dtype.val()) {
@@ -234,36 +316,59 @@ float inverse_length(int64_t length) {
   return static_cast<float>(1.0 / static_cast<double>(length));
 }
 
-template <class T, class O>
-void launch_rms_norm_typed(const T* x, const O* weight, O* out, int64_t rows, int64_t length,
-                           float eps) {
-  constexpr int W = device::kVectorWidth<T, O>;
+// Whether every gate row starts on a chunk of W (its pointer is checked with the others).
+template <int W>
+bool gate_rows_fit(const Layout<1>& rows) {
+  for (int d = 0; d < rows.ndim; ++d) {
+    if (rows.shape[d] > 1 && rows.strides[0][d] % W != 0) return false;
+  }
+  return true;
+}
+
+template <class T, class Wt, class O>
+void launch_rms_norm_typed(const T* x, const RmsNormExtras<T, Wt>& extras, O* out, int64_t rows,
+                           int64_t length, float eps) {
+  constexpr int W = device::kVectorWidth<T, Wt, O>;
   const dim3 block = norm_block(length);
   const unsigned int blocks = blocks_for(rows, block.y);
-  if (fits_chunks<W>(length, {{x, sizeof(T)}, {weight, sizeof(O)}, {out, sizeof(O)}})) {
-    rms_norm_kernel<T, O, W><<<blocks, block, 0, current_stream()>>>(x, weight, out, rows, length,
-                                                                     inverse_length(length), eps);
+  if (fits_chunks<W>(length, {{x, sizeof(T)},
+                              {extras.weight, sizeof(Wt)},
+                              {extras.gate, sizeof(T)},
+                              {out, sizeof(O)}}) &&
+      gate_rows_fit<W>(extras.gate_rows)) {
+    rms_norm_kernel<T, Wt, O, W><<<blocks, block, 0, current_stream()>>>(
+        x, extras, out, rows, length, inverse_length(length), eps);
   } else {
-    rms_norm_kernel<T, O, 1><<<blocks, block, 0, current_stream()>>>(x, weight, out, rows, length,
-                                                                     inverse_length(length), eps);
+    rms_norm_kernel<T, Wt, O, 1><<<blocks, block, 0, current_stream()>>>(
+        x, extras, out, rows, length, inverse_length(length), eps);
   }
   EMBER_CUDA_CHECK(cudaGetLastError());
 }
 
 }  // namespace
 
-void launch_rms_norm(Dtype x_dtype, Dtype out_dtype, const void* x, const void* weight, void* out,
-                     int64_t rows, int64_t length, float eps) {
+void launch_rms_norm(Dtype x_dtype, Dtype out_dtype, const void* x, const RmsNormOperands& more,
+                     void* out, int64_t rows, int64_t length, float eps) {
   if (rows == 0 || length == 0) return;
   const bool launched = dispatch_float(x_dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    if (out_dtype == x_dtype) {
-      launch_rms_norm_typed(static_cast<const T*>(x), static_cast<const T*>(weight),
-                            static_cast<T*>(out), rows, length, eps);
-    } else {
-      EMBER_INTERNAL_ASSERT(out_dtype == float32, "RMSNorm from ", x_dtype, " to ", out_dtype);
-      launch_rms_norm_typed(static_cast<const T*>(x), static_cast<const float*>(weight),
+    auto extras = [&](auto weight_tag) {
+      using Wt = typename decltype(weight_tag)::type;
+      return RmsNormExtras<T, Wt>{static_cast<const Wt*>(more.weight),
+                                  static_cast<const T*>(more.gate), more.gate_rows,
+                                  more.float32_scale};
+    };
+    EMBER_INTERNAL_ASSERT(out_dtype == x_dtype || out_dtype == float32, "RMSNorm from ", x_dtype,
+                          " to ", out_dtype);
+    if (out_dtype == float32) {
+      launch_rms_norm_typed(static_cast<const T*>(x), extras(Tag<float>{}),
                             static_cast<float*>(out), rows, length, eps);
+    } else if (more.float32_scale) {
+      launch_rms_norm_typed(static_cast<const T*>(x), extras(Tag<float>{}), static_cast<T*>(out),
+                            rows, length, eps);
+    } else {
+      launch_rms_norm_typed(static_cast<const T*>(x), extras(Tag<T>{}), static_cast<T*>(out), rows,
+                            length, eps);
     }
     return true;
   });
@@ -304,9 +409,24 @@ void launch_rope(Dtype dtype, const void* x, const Layout<1>& rows_layout, void*
   const float exponent = args.freqs != nullptr ? 0.0f : -2.0f * std::log(args.base) / args.dims;
   const bool launched = dispatch_float(dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    constexpr int kThreads = 256;
-    rope_kernel<T><<<blocks_for(total, kThreads), kThreads, 0, current_stream()>>>(
-        static_cast<const T*>(x), rows_layout, static_cast<T*>(out), args, exponent);
+    if (args.norm_weight != nullptr) {
+      const dim3 block(32, 4);  // a warp a row
+      const unsigned int blocks = blocks_for(args.rows, block.y);
+      const float inv_features = inverse_length(args.features);
+      if (args.float32_scale) {
+        rms_norm_rope_kernel<T, float><<<blocks, block, 0, current_stream()>>>(
+            static_cast<const T*>(x), rows_layout, static_cast<T*>(out), args, exponent,
+            inv_features);
+      } else {
+        rms_norm_rope_kernel<T, T><<<blocks, block, 0, current_stream()>>>(
+            static_cast<const T*>(x), rows_layout, static_cast<T*>(out), args, exponent,
+            inv_features);
+      }
+    } else {
+      constexpr int kThreads = 256;
+      rope_kernel<T><<<blocks_for(total, kThreads), kThreads, 0, current_stream()>>>(
+          static_cast<const T*>(x), rows_layout, static_cast<T*>(out), args, exponent);
+    }
     EMBER_CUDA_CHECK(cudaGetLastError());
     return true;
   });

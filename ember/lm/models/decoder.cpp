@@ -16,7 +16,7 @@ namespace ember::lm {
 
 array Norm::operator()(const array& x) const {
   if (!centred) return fast::rms_norm(x, weight, eps);
-  return astype(fast::rms_norm(astype(x, float32), weight, eps), x.dtype());
+  return fast::rms_norm_float32(x, weight, eps, x.dtype());
 }
 
 Norm load_norm(layers::Loader& loader, const std::string& name, int size, float eps, bool centred) {
@@ -49,7 +49,8 @@ class Attention final : public Mixer {
     return epilogue(core(prologue(x), cache));
   }
 
-  // q, k, v [B, H, L, d] (q and k normed, before RoPE), and with an output gate the gate.
+  // q, k, v [B, H, L, d] (q and k before their norms and RoPE, which core applies as one
+  // node each), and with an output gate the gate.
   std::vector<array> prologue(const array& x) const override {
     const int batch = x.shape(0), length = x.shape(1), d = config_.head_dim;
     array qkv = qkv_proj_(x);
@@ -73,10 +74,6 @@ class Attention final : public Mixer {
     std::vector<array> parts{heads_slice(0, q_rows, config_.output_gate ? 2 : 1),
                              heads_slice(q_rows, q_rows + kv_heads, 1),
                              heads_slice(q_rows + kv_heads, rows, 1)};
-    if (q_norm_) {  // over the last axis, d, in either layout
-      parts[0] = (*q_norm_)(parts[0]);
-      parts[1] = (*k_norm_)(parts[1]);
-    }
     if (config_.output_gate) parts.push_back(heads_slice(1, q_rows, 2));
     return parts;
   }
@@ -88,8 +85,8 @@ class Attention final : public Mixer {
                 " cache");
     const int batch = parts[0].shape(0), length = parts[0].shape(2), d = config_.head_dim;
     const int offset = kv->offset();
-    array q = config_.rope(parts[0], offset);
-    array k = config_.rope(parts[1], offset);
+    array q = rotate(parts[0], q_norm_, offset);
+    array k = rotate(parts[1], k_norm_, offset);
     auto [keys, values] = kv->update_and_fetch(k, parts[2]);
     array out = fast::scaled_dot_product_attention(q, keys, values, 1.0f / std::sqrt(float(d)),
                                                    length > 1 ? "causal" : "");
@@ -117,8 +114,8 @@ class Attention final : public Mixer {
   array step_core(const std::vector<array>& parts, std::vector<array>& states,
                   const array& position, const array& valid) const override {
     const int batch = parts[0].shape(0), d = config_.head_dim;
-    array q = config_.rope(parts[0], position);
-    states[0] = update_state(states[0], config_.rope(parts[1], position), position, {2});
+    array q = rotate(parts[0], q_norm_, position);
+    states[0] = update_state(states[0], rotate(parts[1], k_norm_, position), position, {2});
     states[1] = update_state(states[1], parts[2], position, {2});
     array out = fast::scaled_dot_product_attention(q, states[0], states[1],
                                                    1.0f / std::sqrt(float(d)), "array", valid);
@@ -127,6 +124,17 @@ class Attention final : public Mixer {
   }
 
  private:
+  // RoPE at `offset` (an int, or the step graphs' device position) of q or k [B, H, L, d],
+  // after the per-head norm where the model has one: one node either way.
+  template <class Offset>
+  array rotate(const array& x, const std::optional<Norm>& norm, const Offset& offset) const {
+    const layers::Rope& rope = config_.rope;
+    if (!norm) return rope(x, offset);
+    return fast::rms_norm_rope(x, norm->weight, norm->eps, norm->centred, rope.dims, false,
+                               rope.periods ? std::nullopt : rope.base, rope.scale, offset,
+                               rope.periods);
+  }
+
   AttentionConfig config_;
   layers::Linear qkv_proj_, o_proj_;  // qkv_proj_'s output: [q (and gate) | k | v]
   std::optional<Norm> q_norm_, k_norm_;
@@ -470,7 +478,7 @@ Block load_block_norms(layers::Loader& loader, int layer, const CommonConfig& co
   return {load_norm(loader, prefix + ".input_layernorm.weight", common.hidden, common.eps, centred),
           load_norm(loader, prefix + ".post_attention_layernorm.weight", common.hidden, common.eps,
                     centred),
-          nullptr, {}};
+          nullptr, {}, {}};
 }
 
 void load_embeddings(layers::Loader& loader, const CommonConfig& config, bool centred_norm,

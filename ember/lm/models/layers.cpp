@@ -209,7 +209,7 @@ Rope make_rope(const RopeConfig& config, int head_dim) {
 }
 
 array CentredRmsNorm::operator()(const array& x) const {
-  return astype(fast::rms_norm(astype(x, float32), weight_plus_one, eps), x.dtype());
+  return fast::rms_norm_float32(x, weight_plus_one, eps, x.dtype());
 }
 
 CentredRmsNorm load_centred_rms_norm(Loader& loader, const std::string& name, int size, float eps) {

@@ -211,8 +211,7 @@ class GatedDeltaNet final : public Mixer {
 
     // Gated RMSNorm per value head: weight * norm(y) * silu(z), norm in float32.
     array zh = reshape(z, {batch, length, c_.value_heads, c_.value_dim});
-    array normed = fast::rms_norm(y, norm_weight_, c_.eps);
-    array out = astype(fast::swiglu(astype(zh, float32), astype(normed, float32)), z.dtype());
+    array out = fast::rms_norm_gated(y, zh, norm_weight_, c_.eps);
     return {reshape(out, {batch, length, c_.value_heads * c_.value_dim}), next_conv_state,
             next_state};
   }
