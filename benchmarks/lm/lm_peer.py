@@ -85,6 +85,9 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--ab-decode-graphs", action="store_true",
                         help="also run lm_bench --no-step-graphs and --no-decode-graphs on each folder (same lease A/B)")
+    parser.add_argument("--ab-env", action="append", default=[], metavar="VAR=VALUE",
+                        help="also run lm_bench with VAR=VALUE in its environment (same lease A/B, "
+                             "e.g. EMBER_CUDA_PDL=0); repeatable")
     args = parser.parse_args()
     rows = []
     for name in args.models.split(","):
@@ -125,6 +128,20 @@ def main():
                     else:
                         report.append(f"{label} failed: {other.stderr.strip()[-300:]}")
                 print(f"[{name}] A/B decode: " + ", ".join(report), flush=True)
+            for setting in args.ab_env:
+                var, _, value = setting.partition("=")
+                other = subprocess.run(
+                    [args.lm_bench, "--model", folder, "--device", "gpu", "--prompt-tokens",
+                     str(args.prompt_tokens), "--gen-tokens", str(args.gen_tokens), "--runs",
+                     str(args.runs)], capture_output=True, text=True,
+                    env={**os.environ, var: value})
+                if other.returncode == 0:
+                    off = json.loads(other.stdout.strip().splitlines()[-1])
+                    print(f"[{name}] A/B {setting}: decode {off['decode_tps']:.1f} tok/s, prefill "
+                          f"{off['prefill_tps']:.1f} (default: {ember['decode_tps']:.1f}, "
+                          f"{ember['prefill_tps']:.1f})", flush=True)
+                else:
+                    print(f"[{name}] A/B {setting} failed: {other.stderr.strip()[-300:]}", flush=True)
             rows.append((name, hf_prefill, ember["prefill_tps"], hf_decode, ember["decode_tps"],
                          ember["decode_bandwidth_fraction"]))
             print(json.dumps({"model": name, "hf_prefill_tps": hf_prefill,

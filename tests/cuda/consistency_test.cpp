@@ -277,6 +277,43 @@ TEST(CudaConsistency, Addmm) {
   }
 }
 
+// The GEMV starts as a programmatic dependent of the kernel ahead (gemv.cu): it must read
+// the x and the addend that kernel writes, not what the buffers held before. A decoder-like
+// chain where every GEMV reads what the kernel just before it wrote (an RMSNorm, a SwiGLU, a
+// residual), each step checked against the CPU; with EMBER_CUDA_PDL=0 the same run is the
+// plain launch.
+TEST(CudaConsistency, GemvReadsWhatTheKernelAheadWrote) {
+  EMBER_REQUIRE_GPU();
+  const int hidden = 512, inner = 1536, steps = 12;
+  for (Dtype dtype : {float32, bfloat16}) {
+    array norm_w = random_array({hidden}, dtype, 9700, 0.5f, 1.5f);
+    array gate_up = random_array({2 * inner, hidden}, dtype, 9701, -0.05f, 0.05f);
+    array down = random_array({hidden, inner}, dtype, 9702, -0.05f, 0.05f);
+    array proj = random_array({hidden, hidden}, dtype, 9703, -0.05f, 0.05f);
+    auto chain = [&](StreamOrDevice s) {
+      std::vector<array> outs;
+      array h = random_array({1, 1, hidden}, dtype, 9704);
+      h = copy(h, s);
+      for (int i = 0; i < steps; ++i) {
+        h = addmm(h, fast::rms_norm(h, norm_w, 1e-6f, s), transpose(proj, s), 1.0f, 1.0f, s);
+        array both = matmul(fast::rms_norm(h, norm_w, 1e-6f, s), transpose(gate_up, s), s);
+        auto halves = split(both, Shape{inner}, -1, s);
+        h = addmm(h, fast::swiglu(halves[0], halves[1], s), transpose(down, s), 1.0f, 1.0f, s);
+        outs.push_back(h);
+      }
+      return outs;
+    };
+    const auto cpu = chain(kCpu), gpu = chain(kGpu);
+    eval(gpu);
+    // Rounding differences compound over the chain in bfloat16; a stale x or addend would
+    // be off by the size of a whole step's update (order 1).
+    const Tolerance tol = dtype == float32 ? Tolerance{1e-4, 1e-4} : Tolerance{5e-2, 5e-2};
+    for (int i = 0; i < steps; ++i) {
+      expect_same(cpu[i], gpu[i], "step " + std::to_string(i) + " " + std::string(dtype_name(dtype)), tol);
+    }
+  }
+}
+
 }  // namespace
 
 // ---- reductions ----

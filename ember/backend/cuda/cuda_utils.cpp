@@ -49,6 +49,11 @@ CudaStream::~CudaStream() {
   if (stream_ != nullptr) cudaStreamDestroy(stream_);
 }
 
+bool dependent_launch() {
+  static const bool enabled = config::env_or("EMBER_CUDA_PDL", "1") != "0";
+  return enabled;
+}
+
 bool allow_tf32() {
   static const bool allowed = config::env_or("EMBER_CUDA_TF32", "0") == "1";
   return allowed;

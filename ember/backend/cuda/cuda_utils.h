@@ -68,4 +68,27 @@ void profile_phase(const char* name, double seconds);
 /// Whether the user allows TF32 tensor cores for float32 matmul (EMBER_CUDA_TF32).
 bool allow_tf32();
 
+/// Whether kernels written to start before the kernel ahead of them finishes are launched
+/// so (programmatic dependent launch, device/dependent_launch.cuh); EMBER_CUDA_PDL=0 turns
+/// it off.
+bool dependent_launch();
+
+/// Launches `kernel` on the current stream as a dependent of the kernel ahead of it (when
+/// dependent_launch()): it may start while that kernel runs, so it must call
+/// device::wait_for_prerequisites() before touching anything earlier work reads or writes.
+template <class... Params, class... Args>
+void launch_as_dependent(void (*kernel)(Params...), dim3 grid, dim3 block, Args&&... args) {
+  cudaLaunchConfig_t config{};
+  config.gridDim = grid;
+  config.blockDim = block;
+  config.dynamicSmemBytes = 0;
+  config.stream = current_stream();
+  cudaLaunchAttribute attribute{};
+  attribute.id = cudaLaunchAttributeProgrammaticStreamSerialization;
+  attribute.val.programmaticStreamSerializationAllowed = 1;
+  config.attrs = &attribute;
+  config.numAttrs = dependent_launch() ? 1 : 0;
+  EMBER_CUDA_CHECK(cudaLaunchKernelEx(&config, kernel, std::forward<Args>(args)...));
+}
+
 }  // namespace ember::cuda

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "ember/backend/cuda/cuda_utils.h"
+#include "ember/backend/cuda/device/dependent_launch.cuh"
 #include "ember/backend/cuda/device/layout.cuh"
 #include "ember/backend/cuda/device/reduce.cuh"
 #include "ember/backend/cuda/fast_launch.h"
@@ -92,6 +93,7 @@ __device__ __forceinline__ device::Aligned<O, W> rms_normed(const device::Aligne
 template <class T, class Wt, class O, int W>
 __global__ void rms_norm_kernel(const T* x, RmsNormExtras<T, Wt> extras, O* out, int64_t rows,
                                 int64_t length, float inv_length, float eps) {
+  device::launch_dependents();  // a GEMV after this one may start (dependent_launch.cuh)
   __shared__ float shared[32];
   for (int64_t row = static_cast<int64_t>(blockIdx.x) * blockDim.y + threadIdx.y; row < rows;
        row += static_cast<int64_t>(gridDim.x) * blockDim.y) {

@@ -4,12 +4,15 @@
 // weight vectors before any arithmetic, so a warp keeps 4 KiB of weights in flight (a decode
 // step is bound by how fast the weights stream in); the weights are read with the streaming
 // hint, x through L1 (every warp reads it). Sums are float32, reduced across the warp by
-// shuffles and across the column's warps in shared memory.
+// shuffles and across the column's warps in shared memory. Launched as a programmatic
+// dependent (device/dependent_launch.cuh): the first pass's weight loads are issued before
+// the wait for the kernel ahead.
 #include <cstdint>
 #include <type_traits>
 
 #include "ember/backend/cuda/cuda_utils.h"
 #include "ember/backend/cuda/device/convert.cuh"
+#include "ember/backend/cuda/device/dependent_launch.cuh"
 #include "ember/backend/cuda/device/widen.cuh"
 #include "ember/backend/cuda/gemv_launch.h"
 #include "ember/backend/cuda/gpu_dispatch.h"
@@ -65,18 +68,26 @@ __global__ void __launch_bounds__(kGemvThreads, kGemvMinBlocks<R>)
   // Offsets within a pass are compile-time, so they cost no registers.
   constexpr int lane_step = split * 32 * W;
   float sum[R] = {};
-  if (col < cols) {
-    const T* row = w + col * w_stride;
-    for (int64_t base = (static_cast<int64_t>(part) * 32 + lane) * W; base < depth;
-         base += lane_step * kLoads) {
-      const T* w_pass = row + base;
+  const T* row = w + (col < cols ? col : 0) * w_stride;
+  int64_t base = (static_cast<int64_t>(part) * 32 + lane) * W;
+  Raw<T, Vector> wv[kLoads];
+  auto load_pass = [&] {
+#pragma unroll
+    for (int u = 0; u < kLoads; ++u) {
+      if (u * lane_step < depth - base) wv[u] = load_weights<T, Vector>(row + base + u * lane_step);
+    }
+  };
+  // The first pass's weights are requested before the wait: launched as a dependent, this
+  // kernel streams them in while the kernel ahead (a norm, the attention) finishes; x, the
+  // addend and y are touched only after it.
+  const bool active = col < cols;
+  if (active) load_pass();
+  device::wait_for_prerequisites();
+  if (active) {
+    for (bool first = true; base < depth; base += lane_step * kLoads, first = false) {
+      if (!first) load_pass();
       const T* x_pass = x + base;
       const int64_t left = depth - base;  // elements of the row from this lane's first
-      Raw<T, Vector> wv[kLoads];
-#pragma unroll
-      for (int u = 0; u < kLoads; ++u) {
-        if (u * lane_step < left) wv[u] = load_weights<T, Vector>(w_pass + u * lane_step);
-      }
 #pragma unroll
       for (int u = 0; u < kLoads; ++u) {
         if (u * lane_step >= left) break;
@@ -147,9 +158,8 @@ template <class T, int R, bool Vector, int kSplit>
 void launch_split(const T* x, int64_t x_stride, const T* w, int64_t w_stride, T* y, int rows,
                   int64_t cols, int64_t depth, const GemvAddend& addend) {
   const unsigned int blocks = blocks_for(cols, kGemvWarps / kSplit);
-  gemv_kernel<T, R, Vector, kSplit><<<blocks, kGemvThreads, 0, current_stream()>>>(
-      x, x_stride, w, w_stride, y, rows, cols, depth, addend);
-  EMBER_CUDA_CHECK(cudaGetLastError());
+  launch_as_dependent(gemv_kernel<T, R, Vector, kSplit>, dim3(blocks), dim3(kGemvThreads), x,
+                      x_stride, w, w_stride, y, rows, cols, depth, addend);
 }
 
 template <class T, int R, bool Vector>

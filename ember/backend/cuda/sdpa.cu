@@ -12,6 +12,7 @@
 #include <cmath>
 
 #include "ember/backend/cuda/cuda_utils.h"
+#include "ember/backend/cuda/device/dependent_launch.cuh"
 #include "ember/backend/cuda/device/reduce.cuh"
 #include "ember/backend/cuda/device/vector.cuh"
 #include "ember/backend/cuda/device/widen.cuh"
@@ -253,6 +254,7 @@ struct RowTiling {
 
 template <class T, int D, int R, bool kMasked>
 __global__ void __launch_bounds__(kThreads) sdpa_rows_kernel(SplitParams p) {
+  device::launch_dependents();  // a GEMV after this one may start (dependent_launch.cuh)
   using Tile = RowTiling<T, D, R>;
   constexpr int V = Tile::kVecElems, C = Tile::kPerLane, U = Tile::kUnroll;
   constexpr int kGroup = Tile::kGroup;
@@ -468,6 +470,7 @@ __global__ void __launch_bounds__(kCombineThreads)
                         const float* __restrict__ partial_max,
                         const float* __restrict__ partial_sum, T* __restrict__ out, int head_dim,
                         int splits) {
+  device::launch_dependents();  // a GEMV after this one may start (dependent_launch.cuh)
   extern __shared__ float weight_sh[];  // [splits]
   __shared__ float reduce_sh[32];
   __shared__ float feature_sh[kCombineThreads];

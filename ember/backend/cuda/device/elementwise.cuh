@@ -5,6 +5,7 @@
 #pragma once
 
 #include "ember/backend/cuda/device/layout.cuh"
+#include "ember/backend/cuda/device/dependent_launch.cuh"
 #include "ember/backend/cuda/device/vector.cuh"
 #include "ember/core/primitives/functors.h"
 
@@ -27,6 +28,7 @@ __global__ void unary_flat(FlatArgs<1> args) {
 
 template <class Op, class Out, class A, class B>
 __global__ void binary_flat(FlatArgs<2> args) {
+  device::launch_dependents();  // a GEMV after this one may start (dependent_launch.cuh)
   constexpr int W = kVectorWidth<Out, A, B>;
   const Op op;
   for (int64_t i = thread_start(W); i < args.size; i += grid_stride(W)) {
