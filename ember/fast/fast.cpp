@@ -319,6 +319,26 @@ array scaled_dot_product_attention(const array& queries, const array& keys, cons
   return astype(out, promote_types(queries.dtype(), values.dtype()), s);
 }
 
+array matmul_swiglu(const array& x, const array& w, StreamOrDevice s) {
+  EMBER_CHECK(x.ndim() >= 1 && w.ndim() == 2 && w.shape(0) == x.shape(-1) && w.shape(1) % 2 == 0,
+              ValueError, "[matmul_swiglu] needs x [..., D] and w [D, 2 I], got ",
+              shape_to_string(x.shape()), " and ", shape_to_string(w.shape()));
+  const Dtype dtype = promote_types(x.dtype(), w.dtype());
+  EMBER_CHECK(is_inexact(dtype) && !is_complex(dtype), TypeError,
+              "[matmul_swiglu] needs real floating inputs, got ", x.dtype(), " and ", w.dtype());
+  const Stream stream = to_stream(s);
+  // The GPU's GEMV takes up to 8 rows (decode and speculative verification).
+  constexpr int64_t kFusedRows = 8;
+  const int64_t rows = x.shape(-1) == 0 ? 0 : static_cast<int64_t>(x.size()) / x.shape(-1);
+  if (stream.device.type != Device::gpu || x.dtype() != w.dtype() || !has_kernel_dtype(dtype) ||
+      rows == 0 || rows > kFusedRows || x.shape(-1) == 0) {
+    return reference::matmul_swiglu(x, w, stream);
+  }
+  Shape shape = x.shape();
+  shape.back() = w.shape(1) / 2;
+  return array(std::move(shape), dtype, std::make_shared<MatmulSwiGlu>(stream), {x, w});
+}
+
 std::pair<array, array> gated_delta_rule(const array& q, const array& k, const array& v,
                                          const array& g, const array& beta, const array& state,
                                          StreamOrDevice s) {

@@ -87,6 +87,12 @@ array scaled_dot_product_attention(const array& queries, const array& keys, cons
 /// (an ember extension: MLX composes it). Inputs broadcast; real floating dtypes only.
 array swiglu(const array& gate, const array& up, StreamOrDevice s = {});
 
+/// swiglu(a, b) of [a | b] = matmul(x, w), the halves along the last axis: a SwiGLU
+/// feed-forward's gate and up projections from one [D, 2 I] weight (an ember extension).
+/// On the GPU, for at most 8 rows of x (decode), one GEMV kernel that computes both halves
+/// and writes only the [..., I] result; elsewhere the composition. x and w real floating.
+array matmul_swiglu(const array& x, const array& w, StreamOrDevice s = {});
+
 /// The gated delta rule (Yang et al., "Gated Delta Networks", 2024) over a sequence, as a
 /// recurrence with a float32 state per head: for each step t and value head h,
 ///   S = S * exp(g[t]);  S += k[t] (beta[t] * (v[t] - S^T k[t]))^T;  y[t] = S^T q[t].

@@ -123,6 +123,22 @@ class RoPE : public UnaryPrimitive {
   std::optional<RopeNorm> norm_;
 };
 
+/// fast::matmul_swiglu on the GPU for decode rows: inputs x ([..., D], at most 8 rows) and w
+/// ([D, 2 I], the transposed view of a [gate | up] weight), both of one floating dtype;
+/// the output [..., I] is swiglu of the two halves of x @ w, each rounded to the dtype
+/// first, as the composition rounds. Built only for GPU streams (the CPU composes: BLAS
+/// then one elementwise pass is what a fused CPU kernel would do), so eval_cpu never runs.
+class MatmulSwiGlu : public UnaryPrimitive {
+ public:
+  explicit MatmulSwiGlu(Stream stream) : UnaryPrimitive(stream) {}
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  void eval_gpu(const std::vector<array>& inputs, array& out) override;
+  const char* name() const override { return "MatmulSwiGlu"; }
+  bool is_equivalent(const Primitive& other) const override {
+    return dynamic_cast<const MatmulSwiGlu*>(&other) != nullptr;
+  }
+};
+
 /// fast::gated_delta_rule: inputs q, k, v, g, beta, state (all float32, row-contiguous);
 /// outputs y [B, T, Hv, Dv] and the final state [B, Hv, Dk, Dv].
 class GatedDeltaRule : public Primitive {

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "ember/core/ops.h"
+#include "ember/fast/fast.h"
 
 namespace ember::fast::reference {
 
@@ -30,6 +31,11 @@ array rms_norm_gated(const array& x, const array& gate, const std::optional<arra
   array gate32 = astype(gate, float32, s);
   array silu = gate32 * sigmoid(gate32, s);
   return astype(silu * astype(normed, float32, s), normed.dtype(), s);
+}
+
+array matmul_swiglu(const array& x, const array& w, StreamOrDevice s) {
+  const auto halves = split(matmul(x, w, s), 2, -1, s);
+  return swiglu(halves[0], halves[1], s);
 }
 
 array layer_norm(const array& x, const std::optional<array>& weight,

@@ -20,6 +20,8 @@ array rms_norm_float32(const array& x, const std::optional<array>& weight, float
 array rms_norm_gated(const array& x, const array& gate, const std::optional<array>& weight,
                      float eps, StreamOrDevice s = {});
 
+array matmul_swiglu(const array& x, const array& w, StreamOrDevice s = {});
+
 array layer_norm(const array& x, const std::optional<array>& weight,
                  const std::optional<array>& bias, float eps, StreamOrDevice s = {});
 

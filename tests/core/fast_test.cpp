@@ -694,6 +694,36 @@ TEST(FastRmsNormRope, FallsBackAndErrors) {
       "[rms_norm_rope]");
 }
 
+// On the CPU, matmul_swiglu is its composition (the GPU builds a fused GEMV node for decode
+// rows: tests/cuda/fast_test.cpp); checked against swiglu of the product's halves in float64.
+TEST(FastMatmulSwiGlu, IsTheCompositionOnTheCpu) {
+  array x = random_array({2, 3, 40}, float32, 970);
+  array w = random_array({40, 2 * 24}, float32, 971, -0.5f, 0.5f);
+  array y = fast::matmul_swiglu(x, w);
+  EXPECT_EQ(y.shape(), (Shape{2, 3, 24}));
+  const auto xs = values(x), ws = values(w);
+  std::vector<double> want(6 * 24);
+  for (int r = 0; r < 6; ++r) {
+    for (int c = 0; c < 24; ++c) {
+      double g = 0, u = 0;
+      for (int i = 0; i < 40; ++i) {
+        g += xs[r * 40 + i] * ws[i * 48 + c];
+        u += xs[r * 40 + i] * ws[i * 48 + 24 + c];
+      }
+      want[r * 24 + c] = g / (1.0 + std::exp(-g)) * u;
+    }
+  }
+  expect_matches(y, astype(array(want.begin(), {2, 3, 24}, float64), float32), "float32");
+  array xb = astype(x, bfloat16), wb = astype(w, bfloat16);
+  expect_matches(fast::matmul_swiglu(xb, wb), fast::reference::matmul_swiglu(xb, wb), "bfloat16");
+  expect_error<ValueError>([&] { fast::matmul_swiglu(x, random_array({40, 47}, float32, 972)); },
+                           "[matmul_swiglu]");
+  expect_error<ValueError>([&] { fast::matmul_swiglu(x, random_array({41, 48}, float32, 973)); },
+                           "[matmul_swiglu]");
+  expect_error<TypeError>([&] { fast::matmul_swiglu(astype(x, int32), astype(w, int32)); },
+                          "[matmul_swiglu]");
+}
+
 TEST(FastSwiGlu, MatchesTheFormulaRoundedOnce) {
   unsigned seed = 40;
   for (Dtype dtype : kDtypes) {

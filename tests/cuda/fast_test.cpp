@@ -622,6 +622,49 @@ TEST(CudaFast, RopeMatchesCpu) {
   }
 }
 
+// matmul_swiglu's fused GEMV (both halves in one kernel, only the result written) against
+// the CPU composition: 1 to 8 rows, a column split over 1 and 2 warps, a depth that needs
+// several passes, an unaligned depth, and a weight that is not a transposed view (copied).
+TEST(CudaFast, MatmulSwiGluMatchesCpu) {
+  EMBER_REQUIRE_GPU();
+  struct Case {
+    Shape x;
+    int depth, inner;
+    bool transposed_view;
+  };
+  const std::vector<Case> cases = {
+      {{1, 1, 2048}, 2048, 6144, true},  // Qwen3's MLP
+      {{2, 2048}, 2048, 96, true},
+      {{5, 1, 1024}, 1024, 40, true},
+      {{8, 6144}, 6144, 64, true},       // 4 warps a column unfused: 2, in passes
+      {{1, 8200}, 8200, 33, true},       // several passes a warp
+      {{3, 203}, 203, 17, true},         // unaligned depth: element loads
+      {{2, 256}, 256, 48, false},        // w not a transposed view
+  };
+  unsigned seed = 1400;
+  for (Dtype dtype : kNormDtypes) {
+    for (const auto& c : cases) {
+      array x = random_array(c.x, dtype, ++seed);
+      array weight = random_array({2 * c.inner, c.depth}, dtype, ++seed, -0.05f, 0.05f);
+      array w = c.transposed_view ? transpose(weight)
+                                  : random_array({c.depth, 2 * c.inner}, dtype, ++seed, -0.05f, 0.05f);
+      const std::string what = "matmul_swiglu " + std::string(dtype_name(dtype)) + " x " +
+                               shape_to_string(c.x) + " inner " + std::to_string(c.inner);
+      array gpu = fast::matmul_swiglu(x, w, kGpu);
+      EXPECT_STREQ(gpu.primitive().name(), "MatmulSwiGlu") << what;
+      Tolerance tol = tolerance_for(dtype);
+      tol.atol *= c.depth / 512.0 + 1.0;  // accumulation order differs from the BLAS
+      expect_same(fast::matmul_swiglu(x, w, kCpu), gpu, what, tol);
+    }
+  }
+  // Nine rows are past the GEMV: the composition.
+  array x = random_array({9, 64}, float32, ++seed);
+  array w = transpose(random_array({32, 64}, float32, ++seed));
+  array gpu = fast::matmul_swiglu(x, w, kGpu);
+  EXPECT_STREQ(gpu.primitive().name(), "SwiGlu");
+  expect_same(fast::matmul_swiglu(x, w, kCpu), gpu, "matmul_swiglu 9 rows", tolerance_for(float32));
+}
+
 // rms_norm_rope (q/k norm and RoPE as one node) on the GPU against the CPU: decode rows, the
 // transposed rows of a prefill, Qwen3.5's partial rotary with its float32 (centred) norm,
 // and the offset as a device array.

@@ -8,6 +8,7 @@
 
 #include "ember/backend/cpu/strided.h"
 #include "ember/core/dispatch.h"
+#include "ember/core/errors.h"
 #include "ember/core/primitives/functors.h"
 #include "ember/fast/primitives.h"
 
@@ -212,6 +213,11 @@ void RoPE::eval_cpu(const std::vector<array>& inputs, array& out) {
     }
     rope_rows<T>(src, dst, rows, x.shape(-2), features, inv_freq, offset, *this);
   });
+}
+
+// fast::matmul_swiglu builds this node for GPU streams only (fast/primitives.h).
+void MatmulSwiGlu::eval_cpu(const std::vector<array>&, array&) {
+  EMBER_INTERNAL_ASSERT(false, "MatmulSwiGlu is built for GPU streams only");
 }
 
 }  // namespace ember::fast

@@ -2,6 +2,7 @@
 #include <optional>
 
 #include "ember/backend/cuda/fast_launch.h"
+#include "ember/backend/cuda/gemv_launch.h"
 #include "ember/backend/cuda/kernels.h"
 #include "ember/core/errors.h"
 #include "ember/fast/primitives.h"
@@ -85,6 +86,26 @@ void RoPE::eval_gpu(const std::vector<array>& inputs, array& out) {
                             .float32_scale = norm_ && norm_->float32_scale};
   cuda::launch_rope(x.dtype(), x.raw_data(), cuda::collapse<1>(name(), row_shape, {row_strides}),
                     out.raw_data(), args);
+}
+
+void MatmulSwiGlu::eval_gpu(const std::vector<array>& inputs, array& out) {
+  const array x = cuda::contiguous_copy(inputs[0]);
+  const array& w_t = inputs[1];  // [D, 2 I]
+  const int64_t depth = w_t.shape(0), both = w_t.shape(1);
+  cuda::allocate_output(out);
+  if (out.size() == 0) return;
+  // The kernel reads the [2 I, D] weight's rows: w_t in place when it is that weight's
+  // transposed view (a Linear's), else a copy in that layout.
+  const void* w = w_t.raw_data();
+  if (both > 1 && (w_t.strides()[0] != 1 || w_t.strides()[1] != depth)) {
+    void* rows = cuda::temporary(static_cast<size_t>(both * depth) * w_t.itemsize());
+    cuda::copy_strided(w_t, rows, w_t.dtype(), Strides{1, depth});
+    w = rows;
+  }
+  const bool launched = cuda::launch_gemv_swiglu(
+      out.dtype(), x.raw_data(), depth, w, depth, out.raw_data(),
+      static_cast<int>(static_cast<int64_t>(x.size()) / depth), both / 2, depth);
+  EMBER_INTERNAL_ASSERT(launched, "[", name(), "] on ", out.dtype());
 }
 
 void GatedDeltaRule::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) {

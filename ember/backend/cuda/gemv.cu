@@ -16,6 +16,7 @@
 #include "ember/backend/cuda/device/widen.cuh"
 #include "ember/backend/cuda/gemv_launch.h"
 #include "ember/backend/cuda/gpu_dispatch.h"
+#include "ember/core/primitives/functors.h"
 
 namespace ember::cuda {
 namespace {
@@ -52,23 +53,30 @@ __device__ __forceinline__ void widen_raw(const Raw<T, Vector>& raw,
 template <int R>
 inline constexpr int kGemvMinBlocks = R <= 2 ? 8 : 4;
 
-template <class T, int R, bool Vector, int kSplit>
+// Swiglu: y[r, c] = swiglu(gate, up) of the products with w's rows c (gate) and c + cols
+// (up), each rounded to T first as the composition rounds: a column's split warps for its
+// gate are followed by split warps for its up.
+template <class T, int R, bool Vector, int kSplit, bool Swiglu>
 __global__ void __launch_bounds__(kGemvThreads, kGemvMinBlocks<R>)
     gemv_kernel(const T* __restrict__ x, int64_t x_stride, const T* __restrict__ w,
                 int64_t w_stride, T* y, int rows, int64_t cols, int64_t depth, GemvAddend addend) {
   constexpr int split = kSplit;
+  constexpr int per_col = Swiglu ? 2 * split : split;  // warps of an output column
+  static_assert(per_col <= kGemvWarps);
   constexpr int W = Vector ? 16 / sizeof(T) : 1;
   __shared__ float partial_sh[kGemvWarps][R];
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-  const int part = warp % split;  // the column's warps are adjacent
-  const int64_t col = static_cast<int64_t>(blockIdx.x) * (kGemvWarps / split) + warp / split;
+  const int group = warp % per_col;  // the column's warps are adjacent
+  const int part = group % split;
+  const int64_t col = static_cast<int64_t>(blockIdx.x) * (kGemvWarps / per_col) + warp / per_col;
+  const int64_t w_row = Swiglu && group >= split ? col + cols : col;
 
   // The column's warps interleave by vector: warp `part`'s lane reads vectors part * 32 +
   // lane, then every split * 32-th after it, so each load of a warp is 512 contiguous bytes.
   // Offsets within a pass are compile-time, so they cost no registers.
   constexpr int lane_step = split * 32 * W;
   float sum[R] = {};
-  const T* row = w + (col < cols ? col : 0) * w_stride;
+  const T* row = w + (col < cols ? w_row : 0) * w_stride;
   int64_t base = (static_cast<int64_t>(part) * 32 + lane) * W;
   Raw<T, Vector> wv[kLoads];
   auto load_pass = [&] {
@@ -112,17 +120,33 @@ __global__ void __launch_bounds__(kGemvThreads, kGemvMinBlocks<R>)
 #pragma unroll
     for (int mask = 16; mask > 0; mask >>= 1) sum[r] += __shfl_xor_sync(0xffffffffu, sum[r], mask);
   }
-  if (split > 1) {
+  float up[R] = {};
+  if (per_col > 1) {
     if (lane == 0) {
 #pragma unroll
       for (int r = 0; r < R; ++r) partial_sh[warp][r] = sum[r];
     }
     __syncthreads();
-    if (part != 0) return;
+    if (group != 0) return;
 #pragma unroll
     for (int r = 0; r < R; ++r) {
       for (int s = 1; s < split; ++s) sum[r] += partial_sh[warp + s][r];
+      if constexpr (Swiglu) {
+        for (int s = 0; s < split; ++s) up[r] += partial_sh[warp + split + s][r];
+      }
     }
+  }
+  if constexpr (Swiglu) {
+    if (lane == 0 && col < cols) {
+#pragma unroll
+      for (int r = 0; r < R; ++r) {
+        if (r < rows) {
+          y[r * cols + col] =
+              functors::SwiGlu{}(device::convert<T>(sum[r]), device::convert<T>(up[r]));
+        }
+      }
+    }
+    return;
   }
   if (lane == 0 && col < cols) {
     // The addend may be y itself (AddMM copied c there): each element is read, then written,
@@ -154,46 +178,58 @@ int split_for(int64_t depth, int w) {
   return split;
 }
 
-template <class T, int R, bool Vector, int kSplit>
+template <class T, int R, bool Vector, int kSplit, bool Swiglu>
 void launch_split(const T* x, int64_t x_stride, const T* w, int64_t w_stride, T* y, int rows,
                   int64_t cols, int64_t depth, const GemvAddend& addend) {
-  const unsigned int blocks = blocks_for(cols, kGemvWarps / kSplit);
-  launch_as_dependent(gemv_kernel<T, R, Vector, kSplit>, dim3(blocks), dim3(kGemvThreads), x,
-                      x_stride, w, w_stride, y, rows, cols, depth, addend);
+  constexpr int per_col = Swiglu ? 2 * kSplit : kSplit;
+  const unsigned int blocks = blocks_for(cols, kGemvWarps / per_col);
+  launch_as_dependent(gemv_kernel<T, R, Vector, kSplit, Swiglu>, dim3(blocks),
+                      dim3(kGemvThreads), x, x_stride, w, w_stride, y, rows, cols, depth, addend);
 }
 
-template <class T, int R, bool Vector>
+// A SwiGLU column takes twice its split in warps, so at most 2 (then more passes a warp).
+template <class T, int R, bool Vector, bool Swiglu>
 void launch_typed(const T* x, int64_t x_stride, const T* w, int64_t w_stride, T* y, int rows,
                   int64_t cols, int64_t depth, const GemvAddend& addend) {
   static_assert(kGemvWarps == 4);
   constexpr int W = Vector ? 16 / sizeof(T) : 1;
-  switch (split_for(depth, W)) {
-    case 1:
-      return launch_split<T, R, Vector, 1>(x, x_stride, w, w_stride, y, rows, cols, depth, addend);
-    case 2:
-      return launch_split<T, R, Vector, 2>(x, x_stride, w, w_stride, y, rows, cols, depth, addend);
-    default:
-      return launch_split<T, R, Vector, 4>(x, x_stride, w, w_stride, y, rows, cols, depth, addend);
+  const int split = split_for(depth, W);
+  if (split == 1) {
+    return launch_split<T, R, Vector, 1, Swiglu>(x, x_stride, w, w_stride, y, rows, cols, depth,
+                                                 addend);
+  }
+  if (split == 2 || Swiglu) {
+    return launch_split<T, R, Vector, 2, Swiglu>(x, x_stride, w, w_stride, y, rows, cols, depth,
+                                                 addend);
+  }
+  if constexpr (!Swiglu) {
+    launch_split<T, R, Vector, 4, false>(x, x_stride, w, w_stride, y, rows, cols, depth, addend);
   }
 }
 
-template <class T, bool Vector>
+template <class T, bool Vector, bool Swiglu>
 void launch_rows(const T* x, int64_t x_stride, const T* w, int64_t w_stride, T* y, int rows,
                  int64_t cols, int64_t depth, const GemvAddend& addend) {
   static_assert(kGemvMaxRows == 8);
-  if (rows == 1)
-    return launch_typed<T, 1, Vector>(x, x_stride, w, w_stride, y, rows, cols, depth, addend);
-  if (rows == 2)
-    return launch_typed<T, 2, Vector>(x, x_stride, w, w_stride, y, rows, cols, depth, addend);
-  if (rows <= 4)
-    return launch_typed<T, 4, Vector>(x, x_stride, w, w_stride, y, rows, cols, depth, addend);
-  launch_typed<T, 8, Vector>(x, x_stride, w, w_stride, y, rows, cols, depth, addend);
+  if (rows == 1) {
+    return launch_typed<T, 1, Vector, Swiglu>(x, x_stride, w, w_stride, y, rows, cols, depth,
+                                              addend);
+  }
+  if (rows == 2) {
+    return launch_typed<T, 2, Vector, Swiglu>(x, x_stride, w, w_stride, y, rows, cols, depth,
+                                              addend);
+  }
+  if (rows <= 4) {
+    return launch_typed<T, 4, Vector, Swiglu>(x, x_stride, w, w_stride, y, rows, cols, depth,
+                                              addend);
+  }
+  launch_typed<T, 8, Vector, Swiglu>(x, x_stride, w, w_stride, y, rows, cols, depth, addend);
 }
 
-}  // namespace
-
-bool launch_gemv(Dtype dtype, const void* x, int64_t x_stride, const void* w, int64_t w_stride,
-                 void* y, int rows, int64_t cols, int64_t depth, const GemvAddend& addend) {
+// launch_gemv and launch_gemv_swiglu.
+template <bool Swiglu>
+bool launch_any(Dtype dtype, const void* x, int64_t x_stride, const void* w, int64_t w_stride,
+                void* y, int rows, int64_t cols, int64_t depth, const GemvAddend& addend) {
   if (dtype != float32 && dtype != float16 && dtype != bfloat16) return false;
   if (cols > (int64_t{1} << 33)) return false;  // past the grid's x limit: cuBLASLt's
   return dispatch_gpu_type(dtype, [&](auto tag) {
@@ -207,15 +243,27 @@ bool launch_gemv(Dtype dtype, const void* x, int64_t x_stride, const void* w, in
       const auto* ws = static_cast<const T*>(w);
       auto* ys = static_cast<T*>(y);
       if (vector) {
-        launch_rows<T, true>(xs, x_stride, ws, w_stride, ys, rows, cols, depth, addend);
+        launch_rows<T, true, Swiglu>(xs, x_stride, ws, w_stride, ys, rows, cols, depth, addend);
       } else {
-        launch_rows<T, false>(xs, x_stride, ws, w_stride, ys, rows, cols, depth, addend);
+        launch_rows<T, false, Swiglu>(xs, x_stride, ws, w_stride, ys, rows, cols, depth, addend);
       }
       return true;
     } else {
       return false;
     }
   });
+}
+
+}  // namespace
+
+bool launch_gemv(Dtype dtype, const void* x, int64_t x_stride, const void* w, int64_t w_stride,
+                 void* y, int rows, int64_t cols, int64_t depth, const GemvAddend& addend) {
+  return launch_any<false>(dtype, x, x_stride, w, w_stride, y, rows, cols, depth, addend);
+}
+
+bool launch_gemv_swiglu(Dtype dtype, const void* x, int64_t x_stride, const void* w,
+                        int64_t w_stride, void* y, int rows, int64_t cols, int64_t depth) {
+  return launch_any<true>(dtype, x, x_stride, w, w_stride, y, rows, cols, depth, GemvAddend{});
 }
 
 }  // namespace ember::cuda

@@ -27,4 +27,10 @@ struct GemvAddend {
 bool launch_gemv(Dtype dtype, const void* x, int64_t x_stride, const void* w, int64_t w_stride,
                  void* y, int rows, int64_t cols, int64_t depth, const GemvAddend& addend = {});
 
+/// y[r, c] = swiglu(g, u) (functors::SwiGlu) for c < cols, with g and u the products of x's
+/// row r with w's rows c and c + cols, each rounded to dtype first: fast::matmul_swiglu of
+/// a [gate | up] weight, w's 2 * cols rows `w_stride` apart. Otherwise as launch_gemv.
+bool launch_gemv_swiglu(Dtype dtype, const void* x, int64_t x_stride, const void* w,
+                        int64_t w_stride, void* y, int rows, int64_t cols, int64_t depth);
+
 }  // namespace ember::cuda

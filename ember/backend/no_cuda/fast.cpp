@@ -13,5 +13,6 @@ void GatedDeltaRule::eval_gpu(const std::vector<array>&, std::vector<array>&) {
 }
 
 EMBER_NO_GPU(ScaledDotProductAttention)
+EMBER_NO_GPU(MatmulSwiGlu)
 
 }  // namespace ember::fast

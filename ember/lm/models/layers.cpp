@@ -89,14 +89,19 @@ array softplus(const array& x) {
   return where(greater(x, array(20.0f, x.dtype())), x, log1p(exp(x)));
 }
 
-array Mlp::operator()(const array& x) const {
-  const auto halves = split(gate_up(x), Shape{intermediate}, -1);
-  return down(fast::swiglu(halves[0], halves[1]));
+namespace {
+// silu(gate) * up of the fused [gate | up] projection: one GEMV on the GPU in decode.
+array gated(const Mlp& mlp, const array& x) {
+  if (!mlp.gate_up.bias) return fast::matmul_swiglu(x, mlp.gate_up.weight_t);
+  const auto halves = split(mlp.gate_up(x), Shape{mlp.intermediate}, -1);
+  return fast::swiglu(halves[0], halves[1]);
 }
+}  // namespace
+
+array Mlp::operator()(const array& x) const { return down(gated(*this, x)); }
 
 array Mlp::onto(const array& residual, const array& x) const {
-  const auto halves = split(gate_up(x), Shape{intermediate}, -1);
-  return down.onto(residual, fast::swiglu(halves[0], halves[1]));
+  return down.onto(residual, gated(*this, x));
 }
 
 Mlp load_mlp(Loader& loader, const std::string& prefix, int hidden, int intermediate) {
