@@ -4,6 +4,7 @@
 #include "ember/fast/fast.h"
 
 #include <cmath>
+#include <initializer_list>
 
 #include "ember/core/errors.h"
 #include "ember/core/ops.h"
@@ -339,17 +340,17 @@ array matmul_swiglu(const array& x, const array& w, StreamOrDevice s) {
   return array(std::move(shape), dtype, std::make_shared<MatmulSwiGlu>(stream), {x, w});
 }
 
-std::pair<array, array> gated_delta_rule(const array& q, const array& k, const array& v,
-                                         const array& g, const array& beta, const array& state,
-                                         StreamOrDevice s) {
-  const char* op = "[gated_delta_rule] ";
-  EMBER_CHECK(q.ndim() == 4 && k.ndim() == 4 && v.ndim() == 4 && g.ndim() == 3 &&
-                  beta.ndim() == 3 && state.ndim() == 4,
-              ValueError, op,
-              "expected q, k, v [B, T, H, D], g and beta [B, T, Hv], state "
-              "[B, Hv, Dk, Dv]; got q ",
-              shape_to_string(q.shape()), ", v ", shape_to_string(v.shape()), ", g ",
-              shape_to_string(g.shape()), ", state ", shape_to_string(state.shape()));
+namespace {
+
+// The shapes both delta-rule ops take: q, k [B, T, Hk, Dk], v [B, T, Hv, Dv] with Hv a
+// multiple of Hk, state [B, Hv, Dk, Dv], and each gate [B, T, Hv].
+void check_delta_rule_shapes(const char* op, const array& q, const array& k, const array& v,
+                             const array& state,
+                             std::initializer_list<std::pair<const char*, const array*>> gates) {
+  EMBER_CHECK(q.ndim() == 4 && k.ndim() == 4 && v.ndim() == 4 && state.ndim() == 4, ValueError, op,
+              "expected q, k, v [B, T, H, D] and state [B, Hv, Dk, Dv]; got q ",
+              shape_to_string(q.shape()), ", k ", shape_to_string(k.shape()), ", v ",
+              shape_to_string(v.shape()), ", state ", shape_to_string(state.shape()));
   const int batch = q.shape(0), steps = q.shape(1), key_heads = q.shape(2), key_dim = q.shape(3);
   const int value_heads = v.shape(2), value_dim = v.shape(3);
   EMBER_CHECK(k.shape() == q.shape(), ValueError, op, "k ", shape_to_string(k.shape()),
@@ -359,24 +360,99 @@ std::pair<array, array> gated_delta_rule(const array& q, const array& k, const a
       ValueError, op, "v ", shape_to_string(v.shape()), " does not fit q ",
       shape_to_string(q.shape()), " (value heads must be a multiple of key heads)");
   const Shape gate_shape{batch, steps, value_heads};
-  EMBER_CHECK(g.shape() == gate_shape && beta.shape() == gate_shape, ValueError, op, "g ",
-              shape_to_string(g.shape()), " and beta ", shape_to_string(beta.shape()),
-              " must have shape ", shape_to_string(gate_shape));
+  for (const auto& [name, gate] : gates) {
+    EMBER_CHECK(gate->shape() == gate_shape, ValueError, op, name, " ",
+                shape_to_string(gate->shape()), " must have shape ", shape_to_string(gate_shape));
+  }
   const Shape state_shape{batch, value_heads, key_dim, value_dim};
   EMBER_CHECK(state.shape() == state_shape, ValueError, op, "state ",
               shape_to_string(state.shape()), " must have shape ", shape_to_string(state_shape));
-  for (const array* a : {&q, &k, &v, &g, &beta, &state}) {
+}
+
+void check_floating(const char* op, std::initializer_list<const array*> arrays) {
+  for (const array* a : arrays) {
     EMBER_CHECK(is_floating_point(a->dtype()), TypeError, op, "inputs must be floating, got ",
                 a->dtype());
   }
+}
+
+}  // namespace
+
+std::pair<array, array> gated_delta_rule(const array& q, const array& k, const array& v,
+                                         const array& g, const array& beta, const array& state,
+                                         StreamOrDevice s) {
+  const char* op = "[gated_delta_rule] ";
+  check_delta_rule_shapes(op, q, k, v, state, {{"g", &g}, {"beta", &beta}});
+  check_floating(op, {&q, &k, &v, &g, &beta, &state});
   const Stream stream = to_stream(s);
   std::vector<array> inputs;
   for (const array* a : {&q, &k, &v, &g, &beta, &state}) {
     inputs.push_back(contiguous(astype(*a, float32, stream), false, stream));
   }
-  auto outputs = array::make_arrays({v.shape(), state_shape}, {float32, float32},
+  auto outputs = array::make_arrays({v.shape(), state.shape()}, {float32, float32},
                                     std::make_shared<GatedDeltaRule>(stream), std::move(inputs));
   return {astype(outputs[0], v.dtype(), stream), outputs[1]};
+}
+
+std::pair<array, array> gated_delta_update(const array& q, const array& k, const array& v,
+                                           const array& a, const array& b, const array& a_log,
+                                           const array& dt_bias, const array& state,
+                                           bool normalize_qk, StreamOrDevice s) {
+  const char* op = "[gated_delta_update] ";
+  check_delta_rule_shapes(op, q, k, v, state, {{"a", &a}, {"b", &b}});
+  const int value_heads = v.shape(2);
+  EMBER_CHECK(is_vector_of(a_log, value_heads) && is_vector_of(dt_bias, value_heads), ValueError,
+              op, "a_log ", shape_to_string(a_log.shape()), " and dt_bias ",
+              shape_to_string(dt_bias.shape()), " must have shape [", value_heads, "]");
+  check_floating(op, {&q, &k, &v, &a, &b, &a_log, &dt_bias, &state});
+  for (const array* x : {&q, &k, &v, &a, &b}) {
+    if (!has_kernel_dtype(x->dtype())) {
+      return reference::gated_delta_update(q, k, v, a, b, a_log, dt_bias, state, normalize_qk, s);
+    }
+  }
+  // Inputs are read in place, strided views included (q, k and v are slices of the conv's
+  // output), so a decode step adds no copies; the gates' parameters and the state are
+  // float32 already in a model, where these casts add no node.
+  const Stream stream = to_stream(s);
+  std::vector<array> inputs{q, k, v, a, b};
+  for (const array* x : {&a_log, &dt_bias, &state}) inputs.push_back(astype(*x, float32, stream));
+  auto outputs = array::make_arrays(
+      {v.shape(), state.shape()}, {v.dtype(), float32},
+      std::make_shared<GatedDeltaRule>(stream, /*gates_from_logits=*/true, normalize_qk),
+      std::move(inputs));
+  return {outputs[0], outputs[1]};
+}
+
+std::pair<array, array> causal_conv1d_update(const array& x, const array& state,
+                                             const array& weight, const std::optional<array>& bias,
+                                             bool silu, StreamOrDevice s) {
+  const char* op = "[causal_conv1d_update] ";
+  EMBER_CHECK(
+      x.ndim() == 3 && weight.ndim() == 2 && weight.shape(0) >= 1 && weight.shape(1) == x.shape(2),
+      ValueError, op, "expected x [B, T, C] and weight [K, C] with K >= 1; got x ",
+      shape_to_string(x.shape()), ", weight ", shape_to_string(weight.shape()));
+  const int batch = x.shape(0), channels = x.shape(2), taps = weight.shape(0);
+  const Shape state_shape{batch, taps - 1, channels};
+  EMBER_CHECK(state.shape() == state_shape, ValueError, op, "state ",
+              shape_to_string(state.shape()), " must have shape ", shape_to_string(state_shape),
+              " (the K-1 inputs before x)");
+  if (bias) {
+    EMBER_CHECK(is_vector_of(*bias, channels), ValueError, op, "bias ",
+                shape_to_string(bias->shape()), " must have shape [", channels, "]");
+  }
+  check_floating(op, {&x, &state, &weight});
+  if (bias) check_floating(op, {&*bias});
+  if (!has_kernel_dtype(x.dtype()) || !has_kernel_dtype(weight.dtype()) ||
+      (bias && !has_kernel_dtype(bias->dtype()))) {
+    return reference::causal_conv1d_update(x, state, weight, bias, silu, s);
+  }
+  const Stream stream = to_stream(s);
+  std::vector<array> inputs{x, astype(state, x.dtype(), stream), weight};
+  if (bias) inputs.push_back(*bias);
+  auto outputs = array::make_arrays(
+      {x.shape(), state_shape}, {x.dtype(), x.dtype()},
+      std::make_shared<CausalConv1dUpdate>(stream, bias.has_value(), silu), std::move(inputs));
+  return {outputs[0], outputs[1]};
 }
 
 }  // namespace ember::fast

@@ -1,6 +1,7 @@
 // Fused ops with a reference fallback (MLX's mlx/fast.h): normalisation, rotary embeddings,
-// attention and the gated delta rule. Each op's result equals the composition of plain ops
-// it documents; backends may replace that composition with a fused kernel.
+// attention, the gated delta rule and a causal conv step. Each op's result equals the
+// composition of plain ops it documents; backends may replace that composition with a fused
+// kernel.
 //
 //   array y = fast::rms_norm(x, weight, 1e-6f);
 //   array q2 = fast::rope(q, 64, /*traditional=*/false, 10000.0f, 1.0f, offset);
@@ -103,6 +104,36 @@ array matmul_swiglu(const array& x, const array& w, StreamOrDevice s = {});
 std::pair<array, array> gated_delta_rule(const array& q, const array& k, const array& v,
                                          const array& g, const array& beta, const array& state,
                                          StreamOrDevice s = {});
+
+/// gated_delta_rule with Gated DeltaNet's gates, and optionally its q/k normalisation,
+/// computed from the raw projections (an ember extension after mlx-lm's gated_delta_update
+/// and fla's use_qk_l2norm_in_kernel): a, b [B, T, Hv]; a_log, dt_bias [Hv]. It equals
+///   beta = sigmoid(b)                                         (rounded to b's dtype)
+///   g = -exp(a_log) * softplus(a + dt_bias)      (a, a_log and dt_bias as float32;
+///       softplus(x) = x > 20 ? x : log1p(exp(x)))
+///   q = rms_norm(astype(q, float32), full([Dk], 1 / Dk), 1e-6 / Dk)        if normalize_qk
+///   k = rms_norm(astype(k, float32), full([Dk], 1 / sqrt(Dk)), 1e-6 / Dk)  if normalize_qk
+///   gated_delta_rule(q, k, v, g, beta, state)
+/// that is, fla's l2norm x * rsqrt(sum(x^2) + 1e-6) of q and k, q also scaled by Dk^-1/2.
+/// Shapes as gated_delta_rule's; inputs may be strided views. Returns {y [B, T, Hv, Dv] in
+/// v's dtype, the final state (float32)}.
+std::pair<array, array> gated_delta_update(const array& q, const array& k, const array& v,
+                                           const array& a, const array& b, const array& a_log,
+                                           const array& dt_bias, const array& state,
+                                           bool normalize_qk, StreamOrDevice s = {});
+
+/// One call of a causal depthwise conv over a sequence that continues from `state` (an ember
+/// extension with the semantics of the causal_conv1d package's causal_conv1d_update, but
+/// functional): x [B, T, C], state [B, K-1, C] (the K-1 inputs before x), weight [K, C] (tap
+/// i multiplies input t - (K-1) + i), bias [C] or none. With p = concatenate({state, x}, 1):
+///   out[b, t, c] = sum_i p[b, t + i, c] * weight[i, c] + bias[c]
+/// products and sum in float32, rounded to x's dtype, then with `silu` silu(out) computed in
+/// float32 and rounded once (as conv1d then F.silu in 16 bits). Returns {out [B, T, C] in
+/// x's dtype, the next state [B, K-1, C] = the last K-1 rows of p, in x's dtype}. x may be
+/// a strided view (a column slice of a projection).
+std::pair<array, array> causal_conv1d_update(const array& x, const array& state,
+                                             const array& weight, const std::optional<array>& bias,
+                                             bool silu, StreamOrDevice s = {});
 
 // ---- Custom CUDA kernels (MLX's mx.fast.cuda_kernel) ----
 

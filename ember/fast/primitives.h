@@ -139,17 +139,54 @@ class MatmulSwiGlu : public UnaryPrimitive {
   }
 };
 
-/// fast::gated_delta_rule: inputs q, k, v, g, beta, state (all float32, row-contiguous);
-/// outputs y [B, T, Hv, Dv] and the final state [B, Hv, Dk, Dv].
+/// fast::gated_delta_rule and fast::gated_delta_update. Inputs q, k [B, T, Hk, Dk] and v [B,
+/// T, Hv, Dv]; then the gates [B, T, Hv]: g and beta, or with `gates_from_logits` a and b
+/// followed by a_log and dt_bias [Hv] (float32); then the state [B, Hv, Dk, Dv] (float32).
+/// All are float32, float16 or bfloat16 and read in place through their strides. With
+/// `gates_from_logits` the kernels compute g and beta, and with `normalize_qk` the l2 norms of
+/// q and k, as gated_delta_update's composition rounds them (fast/gates.h). Outputs y [B, T,
+/// Hv, Dv] in v's dtype and the final state [B, Hv, Dk, Dv] (float32), row-contiguous.
 class GatedDeltaRule : public Primitive {
  public:
-  explicit GatedDeltaRule(Stream stream) : Primitive(stream) {}
+  explicit GatedDeltaRule(Stream stream, bool gates_from_logits = false, bool normalize_qk = false)
+      : Primitive(stream), gates_from_logits_(gates_from_logits), normalize_qk_(normalize_qk) {}
   void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
   void eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
   const char* name() const override { return "GatedDeltaRule"; }
   bool is_equivalent(const Primitive& other) const override {
-    return dynamic_cast<const GatedDeltaRule*>(&other) != nullptr;
+    const auto* o = dynamic_cast<const GatedDeltaRule*>(&other);
+    return o != nullptr && o->gates_from_logits_ == gates_from_logits_ &&
+           o->normalize_qk_ == normalize_qk_;
   }
+  bool gates_from_logits() const { return gates_from_logits_; }
+  bool normalize_qk() const { return normalize_qk_; }
+
+ private:
+  bool gates_from_logits_;
+  bool normalize_qk_;
+};
+
+/// fast::causal_conv1d_update: inputs x [B, T, C] (float32, float16 or bfloat16), the state
+/// [B, K-1, C] in x's dtype, the taps [K, C] and with `has_bias` the bias [C] (float32,
+/// float16 or bfloat16), all read in place through their strides. Outputs the conv (then
+/// silu with `silu`) [B, T, C] and the next state [B, K-1, C], in x's dtype, row-contiguous.
+class CausalConv1dUpdate : public Primitive {
+ public:
+  CausalConv1dUpdate(Stream stream, bool has_bias, bool silu)
+      : Primitive(stream), has_bias_(has_bias), silu_(silu) {}
+  void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
+  void eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
+  const char* name() const override { return "CausalConv1dUpdate"; }
+  bool is_equivalent(const Primitive& other) const override {
+    const auto* o = dynamic_cast<const CausalConv1dUpdate*>(&other);
+    return o != nullptr && o->has_bias_ == has_bias_ && o->silu_ == silu_;
+  }
+  bool has_bias() const { return has_bias_; }
+  bool silu() const { return silu_; }
+
+ private:
+  bool has_bias_;
+  bool silu_;
 };
 
 /// fast::scaled_dot_product_attention for a few queries: inputs q [B, Hq, L, D], k and v

@@ -1,14 +1,17 @@
-// The fused rms_norm (also rms_norm_float32 and rms_norm_gated), layer_norm and rope
-// primitives (fast/primitives.h) on the CPU against their reference compositions
-// (fast/reference.h), and the float32 and gated norms against the formula too: random inputs in float32, float16 and
-// bfloat16, with and without weight and bias, rows that are not a multiple of 4, strided
-// inputs, every rope variant, rope at an array offset (also against the formula in float64);
-// the argument errors; and the fallbacks where no kernel applies.
+// The fused rms_norm (also rms_norm_float32, rms_norm_gated and rms_norm_rope), layer_norm,
+// rope, gated delta rule and causal conv primitives (fast/primitives.h) on the CPU against
+// their reference compositions (fast/reference.h), the float32 and gated norms against the
+// formula in float64 too: random inputs in float32, float16 and bfloat16, with and without
+// weight and bias, rows that are not a multiple of 4, strided inputs, every rope variant,
+// rope at an array offset (also against the formula in float64), the delta rule and conv at
+// decode (T = 1) and prefill shapes with grouped heads and views laid out as Gated DeltaNet
+// passes them; the argument errors; and the fallbacks where no kernel applies.
 #include "ember/fast/fast.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -49,11 +52,12 @@ Tolerance tolerance_for(Dtype dtype) {
   return {2e-5, 2e-6};
 }
 
-void expect_matches(const array& got, const array& want, const std::string& what) {
+void expect_matches(const array& got, const array& want, const std::string& what,
+                    std::optional<Tolerance> tolerance = std::nullopt) {
   ASSERT_EQ(got.shape(), want.shape()) << what;
   ASSERT_EQ(got.dtype(), want.dtype()) << what;
   const auto g = values(got), w = values(want);
-  const Tolerance tol = tolerance_for(got.dtype());
+  const Tolerance tol = tolerance.value_or(tolerance_for(got.dtype()));
   size_t exact = 0;
   int reported = 0;
   for (size_t i = 0; i < g.size(); ++i) {
@@ -70,6 +74,15 @@ void expect_matches(const array& got, const array& want, const std::string& what
 void expect_fused(const array& y, const char* name) {
   ASSERT_TRUE(y.has_primitive());
   EXPECT_STREQ(y.primitive().name(), name);
+}
+
+// Views are read in place: the fused node's inputs are the operands, not copies of them.
+void expect_no_copied_inputs(const array& y) {
+  for (const array& input : y.inputs()) {
+    if (input.has_primitive()) {
+      EXPECT_STRNE(input.primitive().name(), "Copy");
+    }
+  }
 }
 
 template <class Error, class F>
@@ -758,6 +771,307 @@ TEST(FastSwiGlu, Errors) {
       "swiglu");
 }
 
+// ---- The gated delta rule and gated_delta_update ----
+
+struct DeltaCase {
+  int batch, steps, key_heads, value_heads, key_dim, value_dim;
+};
+
+std::string describe(const DeltaCase& c, Dtype dtype) {
+  return std::string(dtype_name(dtype)) + " B=" + std::to_string(c.batch) +
+         " T=" + std::to_string(c.steps) + " Hk=" + std::to_string(c.key_heads) +
+         " Hv=" + std::to_string(c.value_heads) + " Dk=" + std::to_string(c.key_dim) +
+         " Dv=" + std::to_string(c.value_dim);
+}
+
+// Decode and prefill shapes, value heads equal to and twice the key heads, head sizes of the
+// test model (64) and of others.
+const std::vector<DeltaCase> kDeltaCases = {
+    {1, 1, 2, 2, 16, 8}, {2, 1, 2, 4, 64, 64}, {1, 6, 2, 4, 32, 16}, {2, 5, 3, 3, 8, 24}};
+
+// The recurrence's float32 sums run over Dk and through T steps in another order than the
+// reference's reductions; 16-bit results round those sums once.
+Tolerance delta_tolerance(Dtype dtype) {
+  return dtype == float32 ? Tolerance{1e-4, 1e-5} : tolerance_for(dtype);
+}
+
+// gated_delta_update's operands as a Gated DeltaNet layer passes them: q, k, v head views of
+// one [B, T, 2 Hk Dk + Hv Dv] conv output and a, b columns of one projection (strided), or
+// contiguous arrays of their own. Unnormalised q and k are kept small enough (|k|^2 < 1) for
+// the recurrence to stay bounded without the norm.
+struct DeltaOperands {
+  array q, k, v, a, b, a_log, dt_bias, state;
+};
+
+DeltaOperands delta_operands(const DeltaCase& c, Dtype dtype, unsigned seed, bool strided,
+                             bool small_qk) {
+  const int key_total = c.key_heads * c.key_dim, value_total = c.value_heads * c.value_dim;
+  const float qk_range = small_qk ? 1.0f / std::sqrt(static_cast<float>(c.key_dim)) : 2.0f;
+  auto heads = [&](const array& x, int from, int count, int dim) {
+    return reshape(slice(x, {0, 0, from}, {c.batch, c.steps, from + count * dim}),
+                   {c.batch, c.steps, count, dim});
+  };
+  array q(0.0f), k(0.0f), v(0.0f), a(0.0f), b(0.0f);
+  if (strided) {
+    array conv = concatenate(
+        {random_array({c.batch, c.steps, 2 * key_total}, dtype, seed, -qk_range, qk_range),
+         random_array({c.batch, c.steps, value_total}, dtype, seed + 1)},
+        -1);
+    q = heads(conv, 0, c.key_heads, c.key_dim);
+    k = heads(conv, key_total, c.key_heads, c.key_dim);
+    v = heads(conv, 2 * key_total, c.value_heads, c.value_dim);
+    // [z-like padding | b | a] as the in_proj columns are laid out.
+    array projected =
+        random_array({c.batch, c.steps, 5 + 2 * c.value_heads}, dtype, seed + 2, -4.0f, 4.0f);
+    b = slice(projected, {0, 0, 5}, {c.batch, c.steps, 5 + c.value_heads});
+    a = slice(projected, {0, 0, 5 + c.value_heads}, {c.batch, c.steps, 5 + 2 * c.value_heads});
+  } else {
+    const Shape key_shape{c.batch, c.steps, c.key_heads, c.key_dim};
+    q = random_array(key_shape, dtype, seed, -qk_range, qk_range);
+    k = random_array(key_shape, dtype, seed + 1, -qk_range, qk_range);
+    v = random_array({c.batch, c.steps, c.value_heads, c.value_dim}, dtype, seed + 2);
+    b = random_array({c.batch, c.steps, c.value_heads}, dtype, seed + 3, -4.0f, 4.0f);
+    // Logits past 20 too, where softplus passes its argument through.
+    a = random_array({c.batch, c.steps, c.value_heads}, dtype, seed + 4, -4.0f, 24.0f);
+  }
+  return {q,
+          k,
+          v,
+          a,
+          b,
+          random_array({c.value_heads}, float32, seed + 5, -2.0f, 1.0f),
+          random_array({c.value_heads}, float32, seed + 6, -1.0f, 1.0f),
+          random_array({c.batch, c.value_heads, c.key_dim, c.value_dim}, float32, seed + 7, -0.5f,
+                       0.5f)};
+}
+
+TEST(FastGatedDeltaRule, MatchesTheStepwiseReference) {
+  unsigned seed = 200;
+  for (Dtype dtype : {float32, bfloat16}) {
+    for (const DeltaCase& c : kDeltaCases) {
+      const DeltaOperands in = delta_operands(c, dtype, seed += 10, false, /*small_qk=*/true);
+      array g =
+          negative(random_array({c.batch, c.steps, c.value_heads}, float32, seed, 0.01f, 1.0f));
+      array beta = random_array({c.batch, c.steps, c.value_heads}, dtype, seed + 1, 0.0f, 1.0f);
+      auto [y, state] = fast::gated_delta_rule(in.q, in.k, in.v, g, beta, in.state);
+      auto [y_ref, state_ref] =
+          fast::reference::gated_delta_rule(in.q, in.k, in.v, g, beta, in.state);
+      const std::string what = describe(c, dtype);
+      expect_matches(y, y_ref, "y " + what, delta_tolerance(dtype));
+      expect_matches(state, state_ref, "state " + what, delta_tolerance(float32));
+    }
+  }
+}
+
+TEST(FastGatedDeltaUpdate, MatchesTheComposition) {
+  unsigned seed = 300;
+  for (Dtype dtype : kDtypes) {
+    for (const DeltaCase& c : kDeltaCases) {
+      for (bool strided : {false, true}) {
+        for (bool normalize : {true, false}) {
+          const DeltaOperands in = delta_operands(c, dtype, seed += 10, strided, !normalize);
+          auto [y, state] = fast::gated_delta_update(in.q, in.k, in.v, in.a, in.b, in.a_log,
+                                                     in.dt_bias, in.state, normalize);
+          expect_fused(y, "GatedDeltaRule");
+          expect_no_copied_inputs(y);
+          EXPECT_EQ(y.dtype(), dtype);
+          auto [y_ref, state_ref] = fast::reference::gated_delta_update(
+              in.q, in.k, in.v, in.a, in.b, in.a_log, in.dt_bias, in.state, normalize);
+          const std::string what =
+              describe(c, dtype) + (strided ? " strided" : "") + (normalize ? " normalised" : "");
+          expect_matches(y, y_ref, "y " + what, delta_tolerance(dtype));
+          expect_matches(state, state_ref, "state " + what, delta_tolerance(float32));
+        }
+      }
+    }
+  }
+}
+
+TEST(FastGatedDeltaUpdate, StepsChainThroughTheState) {
+  // Decode: T one-step calls carrying the state equal one call over the T steps.
+  const DeltaCase c{1, 5, 2, 4, 16, 16};
+  const DeltaOperands in = delta_operands(c, bfloat16, 400, true, false);
+  auto [y_full, state_full] =
+      fast::gated_delta_update(in.q, in.k, in.v, in.a, in.b, in.a_log, in.dt_bias, in.state, true);
+  array state = in.state;
+  std::vector<array> ys;
+  for (int t = 0; t < c.steps; ++t) {
+    auto step = [&](const array& x) {
+      Shape start(x.ndim(), 0), stop(x.shape());
+      start[1] = t;
+      stop[1] = t + 1;
+      return slice(x, start, stop);
+    };
+    auto [y, next] = fast::gated_delta_update(step(in.q), step(in.k), step(in.v), step(in.a),
+                                              step(in.b), in.a_log, in.dt_bias, state, true);
+    ys.push_back(y);
+    state = next;
+  }
+  expect_matches(concatenate(ys, 1), y_full, "y stepwise", delta_tolerance(bfloat16));
+  expect_matches(state, state_full, "state stepwise", delta_tolerance(float32));
+}
+
+TEST(FastGatedDeltaUpdate, FallsBackForFloat64) {
+  const DeltaCase c{1, 3, 1, 2, 8, 8};
+  const DeltaOperands in = delta_operands(c, float32, 500, false, false);
+  auto wide = [](const array& x) { return astype(x, float64); };
+  auto [y, state] = fast::gated_delta_update(wide(in.q), wide(in.k), wide(in.v), wide(in.a),
+                                             wide(in.b), in.a_log, in.dt_bias, in.state, true);
+  EXPECT_EQ(y.dtype(), float64);
+  auto [y32, state32] =
+      fast::gated_delta_update(in.q, in.k, in.v, in.a, in.b, in.a_log, in.dt_bias, in.state, true);
+  expect_matches(astype(y, float32), y32, "float64 y", delta_tolerance(float32));
+  expect_matches(state, state32, "float64 state", delta_tolerance(float32));
+}
+
+TEST(FastGatedDeltaUpdate, Errors) {
+  const DeltaCase c{1, 2, 2, 4, 8, 8};
+  const DeltaOperands in = delta_operands(c, float32, 600, false, false);
+  auto call = [&](const array& q, const array& k, const array& v, const array& a, const array& b,
+                  const array& a_log, const array& state) {
+    return [=] { fast::gated_delta_update(q, k, v, a, b, a_log, a_log, state, true); };
+  };
+  const std::string op = "[gated_delta_update]";
+  const array gate3 = random_array({1, 2, 3}, float32, 1);
+  expect_error<ValueError>(call(in.q, in.k, in.v, gate3, in.b, in.a_log, in.state), op);
+  expect_error<ValueError>(call(in.q, in.k, in.v, in.a, gate3, in.a_log, in.state), op);
+  expect_error<ValueError>(
+      call(in.q, in.k, in.v, in.a, in.b, random_array({3}, float32, 2), in.state), op);
+  expect_error<ValueError>(
+      call(in.q, random_array({1, 2, 2, 4}, float32, 3), in.v, in.a, in.b, in.a_log, in.state), op);
+  expect_error<ValueError>(
+      call(in.q, in.k, random_array({1, 2, 3, 8}, float32, 4), gate3, gate3,
+           random_array({3}, float32, 5), random_array({1, 3, 8, 8}, float32, 6)),
+      op);  // 3 value heads for 2 key heads
+  expect_error<ValueError>(
+      call(in.q, in.k, in.v, in.a, in.b, in.a_log, random_array({1, 4, 8, 9}, float32, 7)), op);
+  expect_error<ValueError>(
+      call(reshape(in.q, {2, 2, 8}), in.k, in.v, in.a, in.b, in.a_log, in.state), op);
+  expect_error<TypeError>(call(in.q, in.k, in.v, astype(in.a, int32), in.b, in.a_log, in.state),
+                          op);
+  expect_error<TypeError>(call(in.q, in.k, astype(in.v, int32), in.a, in.b, in.a_log, in.state),
+                          op);
+}
+
+// ---- causal_conv1d_update ----
+
+struct ConvCase {
+  int batch, steps, channels, taps;
+};
+
+// Decode (T = 1), prefill, fewer steps than the state's K-1 rows, no state (K = 1), a
+// channel count that is not a multiple of 4.
+const std::vector<ConvCase> kConvCases = {
+    {1, 1, 24, 4}, {2, 7, 40, 4}, {1, 2, 16, 4}, {2, 3, 8, 1}, {1, 65, 33, 3}};
+
+// x [B, T, C], a contiguous array or (strided) the middle columns of a wider projection.
+array conv_input(const ConvCase& c, Dtype dtype, unsigned seed, bool strided) {
+  if (!strided) return random_array({c.batch, c.steps, c.channels}, dtype, seed);
+  array wide = random_array({c.batch, c.steps, 3 * c.channels}, dtype, seed);
+  return slice(wide, {0, 0, c.channels}, {c.batch, c.steps, 2 * c.channels});
+}
+
+TEST(FastCausalConv1dUpdate, MatchesTheComposition) {
+  unsigned seed = 700;
+  for (Dtype dtype : kDtypes) {
+    for (const ConvCase& c : kConvCases) {
+      for (int mode = 0; mode < 8; ++mode) {
+        const bool strided = mode & 1, with_bias = mode & 2, silu = mode & 4;
+        array x = conv_input(c, dtype, seed += 10, strided);
+        array state = random_array({c.batch, c.taps - 1, c.channels}, dtype, seed + 1);
+        array weight = random_array({c.taps, c.channels}, dtype, seed + 2, -1.0f, 1.0f);
+        std::optional<array> bias;
+        if (with_bias) bias = random_array({c.channels}, dtype, seed + 3);
+        auto [out, next] = fast::causal_conv1d_update(x, state, weight, bias, silu);
+        expect_fused(out, "CausalConv1dUpdate");
+        expect_no_copied_inputs(out);
+        auto [out_ref, next_ref] =
+            fast::reference::causal_conv1d_update(x, state, weight, bias, silu);
+        const std::string what = std::string(dtype_name(dtype)) + " B=" + std::to_string(c.batch) +
+                                 " T=" + std::to_string(c.steps) + " K=" + std::to_string(c.taps) +
+                                 (strided ? " strided" : "") + (with_bias ? " bias" : "") +
+                                 (silu ? " silu" : "");
+        expect_matches(out, out_ref, what);
+        expect_matches(next, next_ref, "next state " + what, Tolerance{0.0, 0.0});
+      }
+    }
+  }
+}
+
+TEST(FastCausalConv1dUpdate, OtherTapDtypesAndStridedState) {
+  // float32 activations with bfloat16 taps and bias; a state that is a transposed view.
+  const ConvCase c{2, 3, 20, 4};
+  array x = conv_input(c, float32, 800, true);
+  array state = transpose(random_array({c.batch, c.channels, c.taps - 1}, float32, 801), {0, 2, 1});
+  array weight = random_array({c.taps, c.channels}, bfloat16, 802);
+  array bias = random_array({c.channels}, bfloat16, 803);
+  auto [out, next] = fast::causal_conv1d_update(x, state, weight, bias, true);
+  EXPECT_EQ(out.dtype(), float32);
+  auto [out_ref, next_ref] = fast::reference::causal_conv1d_update(x, state, weight, bias, true);
+  expect_matches(out, out_ref, "bf16 taps");
+  expect_matches(next, next_ref, "bf16 taps next state", Tolerance{0.0, 0.0});
+  // A float16 state is rounded to x's dtype (bfloat16) as the composition's concatenate does.
+  array xb = conv_input(c, bfloat16, 804, false);
+  array state16 = random_array({c.batch, c.taps - 1, c.channels}, float16, 805);
+  auto [out16, next16] = fast::causal_conv1d_update(xb, state16, weight, std::nullopt, false);
+  EXPECT_EQ(next16.dtype(), bfloat16);
+  auto [out16_ref, next16_ref] =
+      fast::reference::causal_conv1d_update(xb, state16, weight, std::nullopt, false);
+  expect_matches(out16, out16_ref, "f16 state");
+  expect_matches(next16, next16_ref, "f16 state next state", Tolerance{0.0, 0.0});
+}
+
+TEST(FastCausalConv1dUpdate, StepsChainThroughTheState) {
+  // Decode: one-step calls carrying the state equal one call over the steps, bit for bit.
+  const ConvCase c{2, 6, 24, 4};
+  array x = conv_input(c, bfloat16, 900, true);
+  array state = random_array({c.batch, c.taps - 1, c.channels}, bfloat16, 901);
+  array weight = random_array({c.taps, c.channels}, bfloat16, 902);
+  array bias = random_array({c.channels}, bfloat16, 903);
+  auto [out_full, state_full] = fast::causal_conv1d_update(x, state, weight, bias, true);
+  std::vector<array> outs;
+  for (int t = 0; t < c.steps; ++t) {
+    auto [out, next] = fast::causal_conv1d_update(slice(x, {0, t, 0}, {c.batch, t + 1, c.channels}),
+                                                  state, weight, bias, true);
+    outs.push_back(out);
+    state = next;
+  }
+  expect_matches(concatenate(outs, 1), out_full, "stepwise", Tolerance{0.0, 0.0});
+  expect_matches(state, state_full, "stepwise state", Tolerance{0.0, 0.0});
+}
+
+TEST(FastCausalConv1dUpdate, FallsBackForFloat64) {
+  const ConvCase c{1, 4, 8, 3};
+  array x = conv_input(c, float32, 950, false);
+  array state = random_array({c.batch, c.taps - 1, c.channels}, float32, 951);
+  array weight = random_array({c.taps, c.channels}, float32, 952);
+  auto [out, next] =
+      fast::causal_conv1d_update(astype(x, float64), state, weight, std::nullopt, true);
+  EXPECT_EQ(out.dtype(), float64);
+  auto [out32, next32] = fast::causal_conv1d_update(x, state, weight, std::nullopt, true);
+  expect_matches(astype(out, float32), out32, "float64");
+}
+
+TEST(FastCausalConv1dUpdate, Errors) {
+  const std::string op = "[causal_conv1d_update]";
+  array x = random_array({1, 2, 8}, float32, 1);
+  array state = random_array({1, 3, 8}, float32, 2);
+  array weight = random_array({4, 8}, float32, 3);
+  auto call = [](const array& x, const array& state, const array& weight,
+                 std::optional<array> bias = std::nullopt) {
+    return [=] { fast::causal_conv1d_update(x, state, weight, bias, true); };
+  };
+  expect_error<ValueError>(call(reshape(x, {2, 8}), state, weight), op);
+  expect_error<ValueError>(call(x, state, random_array({4, 7}, float32, 4)), op);
+  expect_error<ValueError>(call(x, state, random_array({0, 8}, float32, 4)), op);
+  expect_error<ValueError>(call(x, random_array({1, 2, 8}, float32, 5), weight), op);
+  expect_error<ValueError>(call(x, random_array({2, 3, 8}, float32, 5), weight), op);
+  expect_error<ValueError>(call(x, state, weight, random_array({7}, float32, 6)), op);
+  expect_error<TypeError>(call(astype(x, int32), state, weight), op);
+  expect_error<TypeError>(call(x, state, astype(weight, int32)), op);
+  expect_error<TypeError>(call(x, state, weight, astype(random_array({8}, float32, 6), int32)), op);
+}
+
 TEST(FastPrimitives, EquivalenceComparesParameters) {
   const Stream s = default_stream(Device(Device::cpu));
   EXPECT_TRUE(fast::RMSNorm(s, 1e-5f).is_equivalent(fast::RMSNorm(s, 1e-5f)));
@@ -782,6 +1096,16 @@ TEST(FastPrimitives, EquivalenceComparesParameters) {
   EXPECT_FALSE(masked.is_equivalent(fast::ScaledDotProductAttention(s, 0.125f, false, false)));
   EXPECT_FALSE(masked.is_equivalent(fast::ScaledDotProductAttention(s, 0.125f, true, true)));
   EXPECT_FALSE(masked.is_equivalent(fast::ScaledDotProductAttention(s, 0.25f, false, true)));
+  EXPECT_TRUE(fast::GatedDeltaRule(s).is_equivalent(fast::GatedDeltaRule(s)));
+  EXPECT_TRUE(
+      fast::GatedDeltaRule(s, true, true).is_equivalent(fast::GatedDeltaRule(s, true, true)));
+  EXPECT_FALSE(fast::GatedDeltaRule(s).is_equivalent(fast::GatedDeltaRule(s, true, false)));
+  EXPECT_FALSE(
+      fast::GatedDeltaRule(s, true, true).is_equivalent(fast::GatedDeltaRule(s, true, false)));
+  const fast::CausalConv1dUpdate conv(s, /*has_bias=*/true, /*silu=*/true);
+  EXPECT_TRUE(conv.is_equivalent(fast::CausalConv1dUpdate(s, true, true)));
+  EXPECT_FALSE(conv.is_equivalent(fast::CausalConv1dUpdate(s, false, true)));
+  EXPECT_FALSE(conv.is_equivalent(fast::CausalConv1dUpdate(s, true, false)));
 }
 
 }  // namespace

@@ -1,15 +1,19 @@
-// GPU kernels of the fused ops against their CPU kernels: the gated delta rule over
-// sequences (prefill-shaped) and single steps carried through the state (decode-shaped),
-// with grouped key heads and head sizes of the fixture and of real models; decode-shaped
+// GPU kernels of the fused ops against their CPU kernels: the gated delta rule and
+// gated_delta_update (gates and q/k norms in the kernel, operands strided as Gated DeltaNet
+// passes them) over sequences (prefill-shaped) and single steps carried through the state
+// (decode-shaped), with grouped key heads and head sizes of the fixture and of real models;
+// causal_conv1d_update on a strided x at decode and prefill shapes and stepwise; decode-shaped
 // attention (the fused primitive), unmasked, causal and with array masks, against the CPU
 // composition, and a mask over a fixed-capacity cache against attention over its prefix.
-#include "cuda_test_util.h"
+#include "ember/fast/fast.h"
 
 #include <limits>
 #include <memory>
+#include <optional>
 #include <sstream>
+#include <utility>
 
-#include "ember/fast/fast.h"
+#include "cuda_test_util.h"
 #include "ember/fast/primitives.h"
 
 namespace ember::test {
@@ -69,6 +73,161 @@ TEST(CudaFast, GatedDeltaRuleStepsChainThroughTheState) {
   }
   expect_same(y_full, concatenate(ys, 1, kGpu), "y stepwise", {1e-4, 1e-4});
   expect_same(s_full, state, "state stepwise", {1e-4, 1e-4});
+}
+
+// gated_delta_update's operands as a Gated DeltaNet layer passes them: q, k, v head views of
+// one [B, T, 2 Hk Dk + Hv Dv] conv output and b, a columns of one projection, made by ops on
+// the device under test from host data.
+struct UpdateOperands {
+  array conv, projected, a_log, dt_bias, state;
+  DeltaCase c;
+  std::vector<array> views(Device device) const {
+    const int key_total = c.key_heads * c.key_dim;
+    auto heads = [&](int from, int count, int dim) {
+      return reshape(slice(conv, {0, 0, from}, {c.batch, c.steps, from + count * dim}, device),
+                     {c.batch, c.steps, count, dim}, device);
+    };
+    auto columns = [&](int from) {
+      return slice(projected, {0, 0, from}, {c.batch, c.steps, from + c.value_heads}, device);
+    };
+    return {heads(0, c.key_heads, c.key_dim), heads(key_total, c.key_heads, c.key_dim),
+            heads(2 * key_total, c.value_heads, c.value_dim), columns(3 + c.value_heads),
+            columns(3)};
+  }
+};
+
+UpdateOperands update_operands(const DeltaCase& c, Dtype dtype, unsigned seed) {
+  const int channels = 2 * c.key_heads * c.key_dim + c.value_heads * c.value_dim;
+  return {random_array({c.batch, c.steps, channels}, dtype, seed),
+          // [3 other columns | b | a]; a reaches past 20, where softplus passes it through.
+          random_array({c.batch, c.steps, 3 + 2 * c.value_heads}, dtype, seed + 1, -4.0f, 24.0f),
+          random_array({c.value_heads}, float32, seed + 2, -2.0f, 1.0f),
+          random_array({c.value_heads}, float32, seed + 3, -1.0f, 1.0f),
+          random_array({c.batch, c.value_heads, c.key_dim, c.value_dim}, float32, seed + 4, -0.5f,
+                       0.5f),
+          c};
+}
+
+std::pair<array, array> run_update(const UpdateOperands& in, const std::vector<array>& views,
+                                   const array& state, Device device) {
+  return fast::gated_delta_update(views[0], views[1], views[2], views[3], views[4], in.a_log,
+                                  in.dt_bias, state, /*normalize_qk=*/true, device);
+}
+
+TEST(CudaFast, GatedDeltaUpdateMatchesCpu) {
+  EMBER_REQUIRE_GPU();
+  const std::vector<DeltaCase> cases = {{1, 1, 2, 4, 64, 64},
+                                        {2, 1, 16, 32, 128, 128},
+                                        {1, 37, 2, 4, 16, 16},
+                                        {2, 9, 1, 3, 8, 24},
+                                        {1, 64, 16, 32, 128, 128}};
+  unsigned seed = 200;
+  for (Dtype dtype : {float32, bfloat16}) {
+    for (const auto& c : cases) {
+      const UpdateOperands in = update_operands(c, dtype, seed += 10);
+      auto [y_cpu, s_cpu] = run_update(in, in.views(kCpu), in.state, kCpu);
+      auto [y_gpu, s_gpu] = run_update(in, in.views(kGpu), in.state, kGpu);
+      const std::string what = std::string(dtype_name(dtype)) + " T=" + std::to_string(c.steps) +
+                               " Dk=" + std::to_string(c.key_dim);
+      expect_same(y_cpu, y_gpu, "y " + what,
+                  dtype == float32 ? Tolerance{1e-4, 1e-4} : tolerance_for(dtype));
+      expect_same(s_cpu, s_gpu, "state " + what, {1e-4, 1e-4});
+    }
+  }
+  // Without the norms, on small q and k, and the gates given as float16 logits.
+  const DeltaCase c{1, 5, 2, 4, 32, 32};
+  const UpdateOperands in = update_operands(c, float16, 300);
+  auto unnormalised = [&](Device device) {
+    auto v = in.views(device);
+    const array scale(1.0f / 16.0f, float16);
+    return fast::gated_delta_update(multiply(v[0], scale, device), multiply(v[1], scale, device),
+                                    v[2], v[3], v[4], in.a_log, in.dt_bias, in.state, false,
+                                    device);
+  };
+  auto [y_cpu, s_cpu] = unnormalised(kCpu);
+  auto [y_gpu, s_gpu] = unnormalised(kGpu);
+  expect_same(y_cpu, y_gpu, "y float16 unnormalised", tolerance_for(float16));
+  expect_same(s_cpu, s_gpu, "state float16 unnormalised", {1e-4, 1e-4});
+}
+
+TEST(CudaFast, GatedDeltaUpdateStepsChainThroughTheState) {
+  EMBER_REQUIRE_GPU();
+  const DeltaCase c{1, 12, 2, 4, 32, 32};
+  const UpdateOperands in = update_operands(c, bfloat16, 400);
+  auto [y_full, s_full] = run_update(in, in.views(kCpu), in.state, kCpu);
+  const std::vector<array> views = in.views(kGpu);
+  array state = in.state;
+  std::vector<array> ys;
+  for (int t = 0; t < c.steps; ++t) {
+    std::vector<array> step;
+    for (const array& x : views) {
+      Shape start(x.ndim(), 0), stop(x.shape());
+      start[1] = t;
+      stop[1] = t + 1;
+      step.push_back(slice(x, start, stop, kGpu));
+    }
+    auto [y, s] = run_update(in, step, state, kGpu);
+    ys.push_back(y);
+    state = s;
+  }
+  expect_same(y_full, concatenate(ys, 1, kGpu), "y stepwise", tolerance_for(bfloat16));
+  expect_same(s_full, state, "state stepwise", {1e-4, 1e-4});
+}
+
+TEST(CudaFast, CausalConv1dUpdateMatchesCpu) {
+  EMBER_REQUIRE_GPU();
+  struct ConvCase {
+    int batch, steps, channels, taps;
+  };
+  // Decode at a real model's width, prefill over several runs of steps a thread, fewer steps
+  // than the state's rows, no state (K = 1), an odd channel count.
+  const std::vector<ConvCase> cases = {{1, 1, 8192, 4}, {2, 7, 40, 4}, {1, 300, 96, 4},
+                                       {1, 2, 16, 4},   {2, 3, 8, 1},  {1, 5, 33, 3}};
+  unsigned seed = 500;
+  for (Dtype dtype : {float32, bfloat16, float16}) {
+    for (const auto& c : cases) {
+      for (int mode = 0; mode < 4; ++mode) {
+        const bool with_bias = mode & 1, silu = mode & 2;
+        // x: the middle columns of a wider projection (strided rows).
+        array wide = random_array({c.batch, c.steps, 3 * c.channels}, dtype, seed += 10);
+        array state = random_array({c.batch, c.taps - 1, c.channels}, dtype, seed + 1);
+        array weight = random_array({c.taps, c.channels}, dtype, seed + 2, -1.0f, 1.0f);
+        std::optional<array> bias;
+        if (with_bias) bias = random_array({c.channels}, dtype, seed + 3);
+        auto run = [&](Device device) {
+          array x = slice(wide, {0, 0, c.channels}, {c.batch, c.steps, 2 * c.channels}, device);
+          return fast::causal_conv1d_update(x, state, weight, bias, silu, device);
+        };
+        auto [out_cpu, next_cpu] = run(kCpu);
+        auto [out_gpu, next_gpu] = run(kGpu);
+        const std::string what = std::string(dtype_name(dtype)) + " T=" + std::to_string(c.steps) +
+                                 " C=" + std::to_string(c.channels) +
+                                 " K=" + std::to_string(c.taps) + (with_bias ? " bias" : "") +
+                                 (silu ? " silu" : "");
+        expect_same(out_cpu, out_gpu, what, tolerance_for(dtype));
+        expect_same(next_cpu, next_gpu, "next state " + what, {0.0, 0.0});
+      }
+    }
+  }
+}
+
+TEST(CudaFast, CausalConv1dUpdateStepsChainThroughTheState) {
+  EMBER_REQUIRE_GPU();
+  const int batch = 2, steps = 6, channels = 64, taps = 4;
+  array x = random_array({batch, steps, channels}, bfloat16, 600);
+  array weight = random_array({taps, channels}, bfloat16, 601);
+  array bias = random_array({channels}, bfloat16, 602);
+  array state = random_array({batch, taps - 1, channels}, bfloat16, 603);
+  auto [out_full, state_full] = fast::causal_conv1d_update(x, state, weight, bias, true, kCpu);
+  std::vector<array> outs;
+  for (int t = 0; t < steps; ++t) {
+    auto [out, next] = fast::causal_conv1d_update(
+        slice(x, {0, t, 0}, {batch, t + 1, channels}, kGpu), state, weight, bias, true, kGpu);
+    outs.push_back(out);
+    state = next;
+  }
+  expect_same(out_full, concatenate(outs, 1, kGpu), "stepwise", tolerance_for(bfloat16));
+  expect_same(state_full, state, "stepwise state", {0.0, 0.0});
 }
 
 }  // namespace

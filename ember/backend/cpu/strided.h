@@ -105,4 +105,11 @@ void copy_strided(const array& in, void* dst, Dtype dst_dtype, const Strides& ds
 /// Copies `in` into `out`'s fresh row-contiguous storage (converting to out's dtype).
 void copy_to_new(const array& in, array& out);
 
+/// `a`'s elements (any dtype and strides) as row-contiguous float32 values.
+inline std::vector<float> floats_of(const array& a) {
+  std::vector<float> values(a.size());
+  copy_strided(a, values.data(), float32, row_major_strides(a.shape()));
+  return values;
+}
+
 }  // namespace ember::cpu

@@ -108,21 +108,68 @@ void MatmulSwiGlu::eval_gpu(const std::vector<array>& inputs, array& out) {
   EMBER_INTERNAL_ASSERT(launched, "[", name(), "] on ", out.dtype());
 }
 
+namespace {
+
+// An operand the fused kernels read in place (at most 4 axes): data, dtype and strides.
+cuda::FloatOperand float_operand(const array& a) {
+  EMBER_INTERNAL_ASSERT(a.ndim() <= 4, "a fused kernel's operand has at most 4 axes");
+  cuda::FloatOperand operand{.data = a.raw_data(), .dtype = a.dtype()};
+  for (int axis = 0; axis < a.ndim(); ++axis) operand.strides[axis] = a.strides()[axis];
+  return operand;
+}
+
+}  // namespace
+
 void GatedDeltaRule::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
-  std::vector<array> in;
-  for (const auto& a : inputs) in.push_back(cuda::contiguous_copy(a));
+  const array &q = inputs[0], &v = inputs[2];
   array& y = outputs[0];
   array& state_out = outputs[1];
   cuda::allocate_output(y);
   cuda::allocate_output(state_out);
-  const array &q = in[0], &v = in[2];
-  auto f = [](const array& a) { return static_cast<const float*>(a.raw_data()); };
-  const bool launched = cuda::launch_gated_delta_rule(
-      f(in[0]), f(in[1]), f(in[2]), f(in[3]), f(in[4]), f(in[5]), static_cast<float*>(y.raw_data()),
-      static_cast<float*>(state_out.raw_data()), q.shape(0), q.shape(1), q.shape(2), v.shape(2),
-      q.shape(3), v.shape(3));
+  const cuda::GatedDeltaArgs args{
+      .q = float_operand(q),
+      .k = float_operand(inputs[1]),
+      .v = float_operand(v),
+      .gate_a = float_operand(inputs[3]),
+      .gate_b = float_operand(inputs[4]),
+      .a_log = gates_from_logits_ ? float_operand(inputs[5]) : cuda::FloatOperand{},
+      .dt_bias = gates_from_logits_ ? float_operand(inputs[6]) : cuda::FloatOperand{},
+      .state_in = float_operand(inputs.back()),
+      .y = y.raw_data(),
+      .y_dtype = y.dtype(),
+      .state_out = static_cast<float*>(state_out.raw_data()),
+      .batch = q.shape(0),
+      .steps = q.shape(1),
+      .key_heads = q.shape(2),
+      .value_heads = v.shape(2),
+      .key_dim = q.shape(3),
+      .value_dim = v.shape(3),
+      .gates_from_logits = gates_from_logits_,
+      .normalize_qk = normalize_qk_};
+  const bool launched = cuda::launch_gated_delta_rule(args);
   EMBER_CHECK(launched, NotImplementedError, "[", name(), "] state of ", q.shape(3), " x ",
               v.shape(3), " per head does not fit one block's shared memory on this GPU");
+}
+
+void CausalConv1dUpdate::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
+  const array& x = inputs[0];
+  array& out = outputs[0];
+  array& next_state = outputs[1];
+  cuda::allocate_output(out);
+  cuda::allocate_output(next_state);
+  cuda::launch_causal_conv1d_update(
+      {.dtype = x.dtype(),
+       .x = float_operand(x),
+       .state = float_operand(inputs[1]),
+       .weight = float_operand(inputs[2]),
+       .bias = has_bias_ ? float_operand(inputs[3]) : cuda::FloatOperand{},
+       .out = out.raw_data(),
+       .next_state = next_state.raw_data(),
+       .batch = x.shape(0),
+       .steps = x.shape(1),
+       .channels = x.shape(2),
+       .taps = inputs[2].shape(0),
+       .silu = silu_});
 }
 
 namespace {

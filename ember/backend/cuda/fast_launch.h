@@ -1,5 +1,5 @@
-// Launchers of the fused ops' kernels (gated_delta.cu, fast_norm.cu, sdpa.cu), called by fast.cpp's
-// eval_gpu.
+// Launchers of the fused ops' kernels (gated_delta.cu, causal_conv.cu, fast_norm.cu, sdpa.cu),
+// called by fast.cpp's eval_gpu.
 #pragma once
 
 #include <cstdint>
@@ -9,13 +9,52 @@
 
 namespace ember::cuda {
 
-/// The gated delta rule (fast/fast.h) over float32, row-contiguous inputs: q, k [B, T, Hk,
-/// Dk], v [B, T, Hv, Dv], g, beta [B, T, Hv], state_in [B, Hv, Dk, Dv]; writes y [B, T, Hv,
-/// Dv] and state_out. Returns false if Dv or the state's size exceed one block's limits.
-bool launch_gated_delta_rule(const float* q, const float* k, const float* v, const float* g,
-                             const float* beta, const float* state_in, float* y, float* state_out,
-                             int batch, int steps, int key_heads, int value_heads, int key_dim,
-                             int value_dim);
+/// An operand a fused kernel reads in place: float32, float16 or bfloat16 elements, element
+/// (i0, i1, ...) at data + i0 * strides[0] + i1 * strides[1] + ... elements.
+struct FloatOperand {
+  const void* data = nullptr;
+  Dtype dtype = float32;
+  int64_t strides[4] = {};
+};
+
+/// GatedDeltaRule's operands (fast/primitives.h) for launch_gated_delta_rule.
+struct GatedDeltaArgs {
+  FloatOperand q, k;      // [B, T, Hk, Dk]
+  FloatOperand v;         // [B, T, Hv, Dv]
+  FloatOperand gate_a;    // [B, T, Hv]: a with gates_from_logits, else g
+  FloatOperand gate_b;    // [B, T, Hv]: b with gates_from_logits, else beta
+  FloatOperand a_log;     // [Hv], with gates_from_logits
+  FloatOperand dt_bias;   // [Hv], with gates_from_logits
+  FloatOperand state_in;  // [B, Hv, Dk, Dv], float32
+  void* y;                // [B, T, Hv, Dv] of y_dtype, row-contiguous
+  Dtype y_dtype;
+  float* state_out;  // [B, Hv, Dk, Dv], row-contiguous
+  int batch, steps, key_heads, value_heads, key_dim, value_dim;
+  bool gates_from_logits;
+  bool normalize_qk;
+};
+
+/// The gated delta rule (gated_delta.cu), with the gates and q/k norms of
+/// fast::gated_delta_update where the flags ask, in one launch. Returns false if Dv or the
+/// state's size exceed one block's limits.
+bool launch_gated_delta_rule(const GatedDeltaArgs& args);
+
+/// CausalConv1dUpdate's operands (fast/primitives.h) for launch_causal_conv1d_update.
+struct CausalConvArgs {
+  Dtype dtype;          // of x, the state and the outputs
+  FloatOperand x;       // [B, T, C]
+  FloatOperand state;   // [B, K-1, C]
+  FloatOperand weight;  // [K, C]
+  FloatOperand bias;    // [C], or no data
+  void* out;            // [B, T, C], row-contiguous
+  void* next_state;     // [B, K-1, C], row-contiguous
+  int batch, steps, channels, taps;
+  bool silu;
+};
+
+/// The causal depthwise conv of fast::causal_conv1d_update (causal_conv.cu), for all T in
+/// one launch.
+void launch_causal_conv1d_update(const CausalConvArgs& args);
 
 /// What an RMSNorm reads besides x: the weight ([length], or null: the output dtype, or
 /// float32 with float32_scale) and the gate (x's dtype, or null; the row r of x is gated by

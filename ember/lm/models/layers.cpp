@@ -85,10 +85,6 @@ Linear load_fused_linear(Loader& loader, const std::vector<std::string>& prefixe
 // One node (x * sigmoid(x), rounded once) instead of two.
 array silu(const array& x) { return fast::swiglu(x, array(1.0f, x.dtype())); }
 
-array softplus(const array& x) {
-  return where(greater(x, array(20.0f, x.dtype())), x, log1p(exp(x)));
-}
-
 namespace {
 // silu(gate) * up of the fused [gate | up] projection: one GEMV on the GPU in decode.
 array gated(const Mlp& mlp, const array& x) {

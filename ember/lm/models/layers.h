@@ -51,8 +51,6 @@ Linear load_fused_linear(Loader& loader, const std::vector<std::string>& prefixe
                          const std::vector<int>& outs, int in);
 
 array silu(const array& x);
-/// log(1 + exp(x)), linear above 20 as torch's softplus.
-array softplus(const array& x);
 
 /// down(silu(gate(x)) * up(x)).
 /// down(silu(gate(x)) * up(x)), with gate and up as one projection.

@@ -4,7 +4,6 @@
 // are stored centred on zero. Follows transformers' Qwen3NextModel / Qwen3_5Model and the
 // Gated DeltaNet paper (Yang et al., 2024).
 #include <algorithm>
-#include <cmath>
 
 #include "ember/core/capture.h"
 #include "ember/core/errors.h"
@@ -48,27 +47,13 @@ class GatedDeltaNet final : public Mixer {
     EMBER_CHECK(conv.shape() == hf || conv.shape() == mlx, ValueError, "[load_model] tensor '",
                 conv_name, "' has shape ", shape_to_string(conv.shape()), ", expected ",
                 shape_to_string(hf));
-    // [1, 1, K, C] and [1, 1, C]: a decode step's windows [1, 1, K, C] and conv [1, 1, C]
-    // need no Broadcast node.
-    conv_taps_ = reshape(transpose(reshape(conv, {conv_channels_, c.conv_kernel})),
-                         {1, 1, c.conv_kernel, conv_channels_});
-    for (int i = 0; i < c.conv_kernel; ++i) {
-      conv_tap_rows_.push_back(reshape(
-          slice(conv_taps_, {0, 0, i, 0}, {1, 1, i + 1, conv_channels_}), {1, 1, conv_channels_}));
-    }
-    if (auto bias = loader.take_optional(prefix + ".conv1d.bias", {conv_channels_})) {
-      conv_bias_ = reshape(*bias, {1, 1, conv_channels_});
-    }
-    // What the forward needs of A_log: the decay rate -exp(A_log), in float32.
-    decay_rate_ = negative(exp(loader.take_float32(prefix + ".A_log", {c.value_heads})));
+    // The taps as fast::causal_conv1d_update takes them, [K, C], rows contiguous so that a
+    // kernel's neighbouring channels read neighbouring taps.
+    conv_weight_ = contiguous(transpose(reshape(conv, {conv_channels_, c.conv_kernel})));
+    conv_bias_ = loader.take_optional(prefix + ".conv1d.bias", {conv_channels_});
+    // The gates' parameters, float32 as fast::gated_delta_update computes the gates.
+    a_log_ = loader.take_float32(prefix + ".A_log", {c.value_heads});
     dt_bias_ = loader.take_float32(prefix + ".dt_bias", {c.value_heads});
-    // fla's l2norm, x * rsqrt(sum(x^2) + 1e-6), is rms_norm(x, 1e-6 / Dk) / sqrt(Dk): the
-    // 1 / sqrt(Dk), and q's extra Dk^-1/2 scale, ride in the norm's weight, so each of q
-    // and k is one fused node.
-    const float dk = static_cast<float>(c.key_dim);
-    q_norm_weight_ = full({c.key_dim}, 1.0f / dk, float32);
-    k_norm_weight_ = full({c.key_dim}, 1.0f / std::sqrt(dk), float32);
-    l2_eps_ = 1e-6f / dk;
     norm_weight_ = loader.take(prefix + ".norm.weight", {c.value_dim});
     out_ = layers::load_linear(loader, prefix + ".out_proj", c.hidden, value_total);
   }
@@ -77,8 +62,8 @@ class GatedDeltaNet final : public Mixer {
     return epilogue(core(prologue(x), cache));
   }
 
-  // The projections and the gates, which depend on x alone: {mixed [B, T, C] (q, k, v
-  // before the conv), z [B, T, Hv Dv], beta [B, T, Hv], g [B, T, Hv] (float32 log decay)}.
+  // The projections, which depend on x alone: {mixed [B, T, C] (q, k, v before the conv),
+  // z [B, T, Hv Dv], and the gates' logits b, a [B, T, Hv]} (views where the layout allows).
   std::vector<array> prologue(const array& x) const override {
     const int batch = x.shape(0), length = x.shape(1);
     const int value_total = c_.value_heads * c_.value_dim;
@@ -115,10 +100,8 @@ class GatedDeltaNet final : public Mixer {
       a = columns(projected, conv_channels_ + value_total + c_.value_heads,
                   conv_channels_ + value_total + 2 * c_.value_heads);
     }
-    array beta = sigmoid(reshape(b, {batch, length, c_.value_heads}));
-    array g = decay_rate_ *
-              layers::softplus(astype(reshape(a, {batch, length, c_.value_heads}), float32) + dt_bias_);
-    return {mixed, z, beta, g};
+    return {mixed, z, reshape(b, {batch, length, c_.value_heads}),
+            reshape(a, {batch, length, c_.value_heads})};
   }
 
   // The conv (with its state), the delta rule (with its state) and the gated norm:
@@ -172,30 +155,13 @@ class GatedDeltaNet final : public Mixer {
   Mixed mix(const std::vector<array>& parts, const array& previous, const array& initial) const {
     const array& mixed = parts[0];
     const array& z = parts[1];
-    const array& beta = parts[2];
-    const array& g = parts[3];
+    const array& b = parts[2];
+    const array& a = parts[3];
     const int batch = mixed.shape(0), length = mixed.shape(1);
     const int key_total = c_.key_heads * c_.key_dim;
     // Causal depthwise conv over [previous K-1 inputs, this call's inputs], then SiLU.
-    const int k = c_.conv_kernel;
-    array padded = concatenate({astype(previous, mixed.dtype()), mixed}, 1);  // [B, K-1+T, C]
-    // One token: its K inputs [B, 1, K, C] times the taps, summed over K in one reduction
-    // (float32 accumulator, as conv1d). Longer calls add the K shifted windows' products
-    // (a [B, T, K, C] stack would cost K times the input in memory during a prefill).
-    array conv(0.0f);
-    if (length == 1) {
-      conv = sum(reshape(padded, {batch, 1, k, conv_channels_}) * conv_taps_, 2);
-    } else {
-      for (int i = 0; i < k; ++i) {
-        array window = slice(padded, {0, i, 0}, {batch, i + length, conv_channels_});
-        array term = window * conv_tap_rows_[i];
-        conv = i == 0 ? term : conv + term;
-      }
-    }
-    if (conv_bias_) conv = conv + *conv_bias_;
-    conv = layers::silu(conv);
-    const int total = k - 1 + length;
-    array next_conv_state = slice(padded, {0, total - (k - 1), 0}, {batch, total, conv_channels_});
+    auto [conv, next_conv_state] =
+        fast::causal_conv1d_update(mixed, previous, conv_weight_, conv_bias_, /*silu=*/true);
 
     auto heads = [&](int from, int to, int count, int dim) {
       return reshape(slice(conv, {0, 0, from}, {batch, length, to}), {batch, length, count, dim});
@@ -204,10 +170,10 @@ class GatedDeltaNet final : public Mixer {
     array kk = heads(key_total, 2 * key_total, c_.key_heads, c_.key_dim);
     array v = heads(2 * key_total, conv_channels_, c_.value_heads, c_.value_dim);
 
-    // l2-normalised q and k (eps 1e-6 inside the sqrt, as fla's l2norm), q scaled by Dk^-1/2.
-    q = fast::rms_norm(astype(q, float32), q_norm_weight_, l2_eps_);
-    kk = fast::rms_norm(astype(kk, float32), k_norm_weight_, l2_eps_);
-    auto [y, next_state] = fast::gated_delta_rule(q, kk, v, g, beta, initial);
+    // The gates from a and b, l2-normalised q and k (q also scaled by Dk^-1/2) and the
+    // recurrence, in one node.
+    auto [y, next_state] = fast::gated_delta_update(q, kk, v, a, b, a_log_, dt_bias_, initial,
+                                                    /*normalize_qk=*/true);
 
     // Gated RMSNorm per value head: weight * norm(y) * silu(z), norm in float32.
     array zh = reshape(z, {batch, length, c_.value_heads, c_.value_dim});
@@ -221,14 +187,9 @@ class GatedDeltaNet final : public Mixer {
   int conv_channels_ = 0;
   layers::Linear in_proj_{array(0.0f), std::nullopt};  // see the constructor
   layers::Linear out_{array(0.0f), std::nullopt};
-  // Made once at load, so a forward step adds no nodes for them: the conv's taps ([C]
-  // each), -exp(A_log), and the l2 norms' weights.
-  array conv_taps_{0.0f};             // [1, 1, K, C]
-  std::vector<array> conv_tap_rows_;  // K x [1, 1, C], views of it
-  array decay_rate_{0.0f}, dt_bias_{0.0f}, norm_weight_{0.0f};
-  array q_norm_weight_{0.0f}, k_norm_weight_{0.0f};  // see the constructor
-  float l2_eps_ = 0.0f;
-  std::optional<array> conv_bias_;
+  array conv_weight_{0.0f};         // [K, C], see the constructor
+  std::optional<array> conv_bias_;  // [C]
+  array a_log_{0.0f}, dt_bias_{0.0f}, norm_weight_{0.0f};
 };
 
 }  // namespace
