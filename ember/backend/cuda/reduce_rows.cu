@@ -59,19 +59,8 @@ __global__ void arg_reduce_kernel(const T* in, uint32_t* out, int64_t rows, int6
   }
 }
 
-// The running maximum and sum of exp(x - max) of part of a row.
-struct Normalizer {
-  float max;
-  float sum;
-};
-
-__device__ __forceinline__ float rescaled(float sum, float from, float to) {
-  return from == to ? sum : sum * expf(from - to);  // equal infinities: no inf - inf
-}
-__device__ __forceinline__ Normalizer merge(Normalizer a, Normalizer b) {
-  const float top = a.max > b.max ? a.max : b.max;  // a NaN makes the sum NaN below
-  return {top, rescaled(a.sum, a.max, top) + rescaled(b.sum, b.max, top)};
-}
+using device::merge;
+using device::Normalizer;
 
 template <class T>
 __device__ __forceinline__ Normalizer row_normalizer(const T* row, int64_t length,

@@ -1,10 +1,11 @@
-// Building blocks of the reduction kernels (reduce.cu): reducers matching the CPU's
-// (backend/cpu/reduce.cpp; 16-bit floats accumulate in float), shuffles of any small
-// trivially copyable value, a reduction over the threads that share a row (a warp when
-// blockDim.x == 32, else the whole block row), and a row walk with 16-byte loads.
-// Device only.
+// Building blocks of the reduction kernels (reduce.cu, reduce_rows.cu, softmax_rows.cu):
+// reducers matching the CPU's (backend/cpu/reduce.cpp; 16-bit floats accumulate in float),
+// softmax's online normalizer, shuffles of any small trivially copyable value, a reduction
+// over the threads that share a row (a warp when blockDim.x == 32, else the whole block
+// row), and a row walk with 16-byte loads. Device only.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -65,6 +66,23 @@ struct AnyReducer {
   __device__ static Acc init() { return false; }
   __device__ static Acc combine(Acc a, Acc b) { return a || b; }
 };
+
+/// The running maximum and sum of exp(x - max) of part of a softmax row, in float32
+/// (Milakov & Gimelshein, "Online normalizer calculation for softmax", 2018).
+struct Normalizer {
+  float max;
+  float sum;
+};
+
+__device__ __forceinline__ float rescaled(float sum, float from, float to) {
+  return from == to ? sum : sum * expf(from - to);  // equal infinities: no inf - inf
+}
+/// The normalizer of both parts. Commutative, so every lane of a butterfly (shuffle_xor)
+/// reduction ends with the same pair.
+__device__ __forceinline__ Normalizer merge(Normalizer a, Normalizer b) {
+  const float top = a.max > b.max ? a.max : b.max;  // a NaN makes the sum NaN below
+  return {top, rescaled(a.sum, a.max, top) + rescaled(b.sum, b.max, top)};
+}
 
 /// __shfl_xor_sync for any trivially copyable value of up to 16 bytes, moved as 4-byte words.
 template <class T>
