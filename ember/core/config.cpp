@@ -19,6 +19,9 @@ constexpr EnvironmentVariable kVariables[] = {
      "spinning (saves a core, costs launch time)."},
     {"EMBER_CUDA_PROFILE", "unset",
      "set = print each primitive's launcher host time on GPU streams at exit (stderr)."},
+    {"EMBER_CUDA_SOFTMAX", "resident",
+     "Kernel for softmax rows of more than 1024 elements: resident, pipelined, cluster or "
+     "cluster128 (backend/cuda/softmax_rows.cu)."},
     {"EMBER_CUDA_JIT_CACHE", "~/.cache/ember/jit",
      "Directory of compiled NVRTC kernels (fast::cuda_kernel, JIT); 'off' = no disk cache."},
     {"EMBER_CPU_MEMORY_LIMIT", "physical memory",

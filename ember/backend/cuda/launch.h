@@ -54,6 +54,25 @@ void launch_arg_reduce(bool argmax, Dtype dtype, const void* in, uint32_t* out, 
 void launch_logsumexp(Dtype dtype, const void* in, void* out, int64_t rows, int64_t length);
 void launch_softmax(Dtype dtype, const void* in, void* out, int64_t rows, int64_t length);
 
+/// The kernels for long softmax rows (softmax_rows.cu, Note [Long softmax rows]). The one in
+/// force comes from EMBER_CUDA_SOFTMAX, read once (default resident); tests switch with
+/// set_softmax_variant. Each falls back to resident for rows it does not take.
+enum class SoftmaxVariant { resident, pipelined, cluster, cluster128 };
+inline constexpr SoftmaxVariant kSoftmaxVariants[] = {
+    SoftmaxVariant::resident, SoftmaxVariant::pipelined, SoftmaxVariant::cluster,
+    SoftmaxVariant::cluster128};
+const char* softmax_variant_name(SoftmaxVariant variant);
+SoftmaxVariant softmax_variant();
+void set_softmax_variant(SoftmaxVariant variant);
+/// Rows that `variant`'s own kernel works on at once on the calling thread's CUDA device (a
+/// persistent grid, or one wave of blocks or clusters) for rows of `length` elements of
+/// `dtype`; 0 where that kernel does not take such rows. For tests that need several rows
+/// per persistent block.
+int64_t softmax_rows_in_flight(SoftmaxVariant variant, Dtype dtype, int64_t length);
+/// launch_softmax's path for rows of 1025 or more elements, 16-byte aligned (start and
+/// length): false, enqueuing nothing, for rows it does not take.
+bool launch_softmax_long_rows(Dtype dtype, const void* in, void* out, int64_t rows, int64_t length);
+
 // ---- elementwise (unary.cu, binary.cu, ternary.cu) ----
 /// Operands for a flat launch: each input is contiguous (step 1) or one broadcast element
 /// (step 0); the output is contiguous.

@@ -2,9 +2,8 @@
 // row up to 1024 elements, else one block per row; 16-byte loads. Softmax and LogSumExp
 // keep an online (max, sum of exp(x - max)) pair in float32 (Milakov & Gimelshein, "Online
 // normalizer calculation for softmax", 2018): one read for LogSumExp, two for Softmax
-// rows of up to 1024 elements. Longer Softmax rows of up to 8192 16-byte vectors that are
-// 16-byte aligned are read once into registers by one block (max, then sum of exp, then
-// the writes, all in float32), as PyTorch's persistent softmax does; others read twice.
+// rows of up to 1024 elements. Longer 16-byte aligned Softmax rows go to softmax_rows.cu,
+// which reads them once; others read twice.
 // ArgReduce's combine is order-independent (NaN wins, ties go to the lower index), so it
 // matches the CPU's first-extreme scan exactly. Host side: reduce.cpp.
 #include <cmath>
@@ -14,6 +13,7 @@
 #include "ember/backend/cuda/cuda_utils.h"
 #include "ember/backend/cuda/device/reduce.cuh"
 #include "ember/backend/cuda/gpu_dispatch.h"
+#include "ember/backend/cuda/launch.h"
 #include "ember/core/errors.h"
 
 namespace ember::cuda {
@@ -101,88 +101,6 @@ __global__ void softmax_kernel(const T* in, T* out, int64_t rows, int64_t length
   }
 }
 
-// One block per row, the row's 16-byte vectors held in registers: vector c of the row is
-// values[c / blockDim.x] of thread c % blockDim.x. Needs length * sizeof(T) % 16 == 0, a
-// 16-byte aligned row start and length / W <= blockDim.x * V.
-template <class T, int V>
-__global__ void __launch_bounds__(1024)
-    softmax_resident_kernel(const T* in, T* out, int64_t rows, int64_t length) {
-  constexpr int W = 16 / sizeof(T);
-  using Vector = device::Aligned<T, W>;
-  __shared__ float shared[32];
-  const int chunks = static_cast<int>(length / W);
-  for (int64_t row = blockIdx.x; row < rows; row += gridDim.x) {
-    const Vector* src = reinterpret_cast<const Vector*>(in + row * length);
-    Vector* dst = reinterpret_cast<Vector*>(out + row * length);
-    Vector values[V];
-    float top = -std::numeric_limits<float>::infinity();
-#pragma unroll
-    for (int v = 0; v < V; ++v) {
-      const int c = threadIdx.x + v * blockDim.x;
-      if (c < chunks) {
-        values[v] = src[c];
-#pragma unroll
-        for (int j = 0; j < W; ++j) top = fmaxf(top, device::convert<float>(values[v].v[j]));
-      }
-    }
-    top = device::row_reduce(top, [](float a, float b) { return fmaxf(a, b); }, shared);
-    float sum = 0.0f;
-#pragma unroll
-    for (int v = 0; v < V; ++v) {
-      if (threadIdx.x + v * blockDim.x < chunks) {
-#pragma unroll
-        for (int j = 0; j < W; ++j) sum += expf(device::convert<float>(values[v].v[j]) - top);
-      }
-    }
-    sum = device::row_reduce(sum, [](float a, float b) { return a + b; }, shared);
-    // As in softmax_kernel: a +inf makes every output NaN; a NaN makes the sum NaN.
-    const float scale = top == std::numeric_limits<float>::infinity()
-                            ? std::numeric_limits<float>::quiet_NaN()
-                            : 1.0f / sum;
-#pragma unroll
-    for (int v = 0; v < V; ++v) {
-      const int c = threadIdx.x + v * blockDim.x;
-      if (c < chunks) {
-        Vector result;
-#pragma unroll
-        for (int j = 0; j < W; ++j) {
-          result.v[j] = device::convert<T>(expf(device::convert<float>(values[v].v[j]) - top) * scale);
-        }
-        dst[c] = result;
-      }
-    }
-  }
-}
-
-constexpr int kResidentMaxChunks = 1024 * 8;
-
-// Launches softmax_resident_kernel if the rows qualify (see there); false if not.
-template <class T>
-bool launch_softmax_resident(const T* in, T* out, int64_t rows, int64_t length) {
-  constexpr int W = 16 / sizeof(T);
-  const bool aligned = reinterpret_cast<uintptr_t>(in) % 16 == 0 &&
-                       reinterpret_cast<uintptr_t>(out) % 16 == 0 && length % W == 0;
-  const int64_t chunks = length / W;
-  if (rows == 0 || length <= 1024 || !aligned || chunks > kResidentMaxChunks) return false;
-  // At most 512 threads while 8 vectors per thread suffice, so that two blocks share an SM.
-  int per_thread = 1;
-  while (per_thread < 8 && chunks > 512 * per_thread) per_thread *= 2;
-  const int64_t needed = (chunks + per_thread - 1) / per_thread;
-  const int threads = static_cast<int>((needed + 31) / 32 * 32);
-  const unsigned int blocks = rows > 65535 * 16 ? 65535u * 16 : static_cast<unsigned int>(rows);
-  auto launch = [&](auto kernel) {
-    kernel<<<blocks, threads, 0, current_stream()>>>(in, out, rows, length);
-  };
-  switch (per_thread) {
-    case 1: launch(softmax_resident_kernel<T, 1>); break;
-    case 2: launch(softmax_resident_kernel<T, 2>); break;
-    case 4: launch(softmax_resident_kernel<T, 4>); break;
-    default: launch(softmax_resident_kernel<T, 8>); break;
-  }
-  EMBER_CUDA_CHECK(cudaGetLastError());
-  return true;
-}
-
 template <class Kernel, class... Args>
 void launch_rows(Kernel kernel, int64_t rows, int64_t length, Args... args) {
   if (rows == 0) return;
@@ -232,7 +150,7 @@ void launch_softmax(Dtype dtype, const void* in, void* out, int64_t rows, int64_
     using T = typename decltype(tag)::type;
     const T* src = static_cast<const T*>(in);
     T* dst = static_cast<T*>(out);
-    if (!launch_softmax_resident(src, dst, rows, length)) {
+    if (!launch_softmax_long_rows(dtype, src, dst, rows, length)) {
       launch_rows(softmax_kernel<T>, rows, length, src, dst);
     }
     return true;
