@@ -2,8 +2,11 @@
 // shapes (0-d, empty, odd sizes for vector tails, non-contiguous, broadcast) and dtypes,
 // runs on Device(cpu) and Device(gpu) from the same inputs; results must agree within
 // dtype-aware tolerances. One table row per op.
+#include <algorithm>
 #include <functional>
+#include <limits>
 
+#include "ember/backend/cuda/launch.h"
 #include "ember/core/primitive.h"
 #include "ember/fast/fast.h"
 #include "tests/cuda/cuda_test_util.h"
@@ -509,6 +512,76 @@ TEST(CudaConsistency, SoftmaxAndLogSumExp) {
     expect_same(cpu, logsumexp(scalar, false, kGpu), describe("logsumexp", dtype, {}, "0-d"),
                 tolerance_for(cpu.dtype()));
   }
+}
+
+// One unit in the last place of T (the GPU and the CPU may round a float32 result that sits
+// near a rounding boundary to neighbouring values), float32's few ulp of exp and sum order,
+// and f16's subnormal spacing for the small probabilities of long rows.
+Tolerance long_softmax_tolerance(Dtype dtype) {
+  if (dtype == bfloat16) return {1e-2, 1e-9};
+  if (dtype == float16) return {2e-3, 1.2e-7};
+  return {2e-5, 1e-12};
+}
+
+// Rows of `length` from `seed`, some with special values: row 1 has -inf at every third
+// element, row 2 a +inf at the end, row 3 a NaN in the middle, row 4 is all -inf, row 5 is
+// -inf but for one element (so most threads, and blocks of a cluster, see only -inf), and
+// row 6 spans [-60, 60] (threads' maxima far apart). Other rows are uniform in [-4, 4).
+array long_softmax_input(int64_t rows, int64_t length, Dtype dtype, unsigned seed, bool special) {
+  auto values = random_floats(static_cast<size_t>(rows * length), seed, -4.0f, 4.0f);
+  const float inf = std::numeric_limits<float>::infinity();
+  auto row = [&](int64_t r) { return values.begin() + r * length; };
+  if (special && rows >= 7) {
+    for (int64_t i = 0; i < length; i += 3) row(1)[i] = -inf;
+    row(2)[length - 1] = inf;
+    row(3)[length / 2] = std::numeric_limits<float>::quiet_NaN();
+    std::fill(row(4), row(5), -inf);
+    std::fill(row(5), row(6), -inf);
+    row(5)[length / 3] = 1.5f;
+    for (int64_t i = 0; i < length; ++i) row(6)[i] *= 15.0f;
+  }
+  return array(values.begin(), {static_cast<int>(rows), static_cast<int>(length)}, dtype);
+}
+
+// Every long-row softmax kernel (softmax_rows.cu, Note [Long softmax rows]) against the CPU:
+// 16-byte multiples of 2048 to 32768 elements (8200: not a power of two), one row, seven rows
+// with special values, and enough rows that persistent blocks go round their buffers more
+// than once. float32 rows of 32768 (128 KiB) are past the pipelined kernel, which hands them
+// to resident.
+TEST(CudaConsistency, SoftmaxLongRowKernels) {
+  EMBER_REQUIRE_GPU();
+  const cuda::SoftmaxVariant before = cuda::softmax_variant();
+  struct Case {
+    Dtype dtype;
+    int64_t length;
+  };
+  const std::vector<Case> cases = {
+      {bfloat16, 2048}, {bfloat16, 8200}, {bfloat16, 32768}, {float16, 2048},  {float16, 8200},
+      {float16, 32768}, {float32, 2048},  {float32, 8200},   {float32, 16384}, {float32, 32768},
+  };
+  unsigned seed = 17000;
+  for (const auto& c : cases) {
+    // Pipelined blocks get at least 6 rows, past their (at most 4) buffers, so each buffer's
+    // barrier is reused with the other parity; the others get at least three waves.
+    int64_t many = 0;
+    for (cuda::SoftmaxVariant variant : cuda::kSoftmaxVariants) {
+      const int64_t per_block = variant == cuda::SoftmaxVariant::pipelined ? 6 : 3;
+      many = std::max(many, per_block * cuda::softmax_rows_in_flight(variant, c.dtype, c.length));
+    }
+    EXPECT_GT(many, 0) << c.dtype << " rows of " << c.length << ": no kernel takes them";
+    for (const int64_t rows : {int64_t{1}, int64_t{7}, many + 1}) {
+      array x = long_softmax_input(rows, c.length, c.dtype, seed++, rows == 7);
+      array cpu = softmax(x, -1, true, kCpu);
+      for (cuda::SoftmaxVariant variant : cuda::kSoftmaxVariants) {
+        cuda::set_softmax_variant(variant);
+        expect_same(cpu, softmax(x, -1, true, kGpu),
+                    detail::concat("softmax ", cuda::softmax_variant_name(variant), " ", c.dtype,
+                                   " ", rows, "x", c.length),
+                    long_softmax_tolerance(c.dtype));
+      }
+    }
+  }
+  cuda::set_softmax_variant(before);
 }
 
 }  // namespace
