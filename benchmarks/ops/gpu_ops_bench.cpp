@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdio>
 #include <functional>
+#include <initializer_list>
 #include <string>
 #include <utility>
 #include <vector>
@@ -49,6 +50,16 @@ void run(const std::string& only, const std::string& name, const std::string& un
   std::fflush(stdout);
 }
 
+// Whether --only (empty: every case) selects one of `names`: inputs of other cases are not
+// even made, so a one-case run is quick.
+bool wants(const std::string& only, std::initializer_list<const char*> names) {
+  if (only.empty()) return true;
+  for (const char* name : names) {
+    if (only == name) return true;
+  }
+  return false;
+}
+
 array random_on_gpu(const Shape& shape, Dtype dtype) {
   array x = astype(random::uniform(shape, float32, std::nullopt, kGpu), dtype, kGpu);
   eval(x);
@@ -68,26 +79,27 @@ int main(int argc, char** argv) {
   }
   set_default_device(kGpu);
   const int n = 1 << 28;  // 256M elements
-  {
+  if (wants(only, {"copy_f32_256M", "add_f32_256M"})) {
     array x = random_on_gpu({n}, float32);
     run(only, "copy_f32_256M", "GB/s", 2.0 * n * 4, [&] { return copy(x); });
     array y = random_on_gpu({n}, float32);
     run(only, "add_f32_256M", "GB/s", 3.0 * n * 4, [&] { return add(x, y); });
   }
-  {
+  if (wants(only, {"add_bf16_256M"})) {
     array x = random_on_gpu({n}, bfloat16), y = random_on_gpu({n}, bfloat16);
     run(only, "add_bf16_256M", "GB/s", 3.0 * n * 2, [&] { return add(x, y); });
   }
-  {
+  if (wants(only, {"sum_rows_f32_4096x65536"})) {
     array x = random_on_gpu({4096, 65536}, float32);
     run(only, "sum_rows_f32_4096x65536", "GB/s", 4096.0 * 65536 * 4, [&] { return sum(x, -1); });
   }
-  {
+  if (wants(only, {"softmax_bf16_8192x32768"})) {
+    // Rows of 32768: the kernel EMBER_CUDA_SOFTMAX picks (backend/cuda/softmax_rows.cu).
     array x = random_on_gpu({8192, 32768}, bfloat16);
     run(only, "softmax_bf16_8192x32768", "GB/s", 2.0 * 8192 * 32768 * 2,
         [&] { return softmax(x, -1, true); });
   }
-  {
+  if (wants(only, {"attention_decode_bf16_4096", "attention_decode_bf16_2176_of_4096"})) {
     // Decode attention: one query of 16 heads over 4096 keys of 8 heads (Qwen3-1.7B's
     // shape), and the same over a 4096-key buffer of which 2176 are valid (a boolean mask,
     // as decode step graphs run it). GB/s counts the keys and values read.
@@ -117,17 +129,17 @@ int main(int argc, char** argv) {
           [&] { return matmul(x, transpose(weights[next++ % weights.size()])); });
     }
   }
-  {
+  if (wants(only, {"matmul_bf16_8192"})) {
     array a = random_on_gpu({8192, 8192}, bfloat16), b = random_on_gpu({8192, 8192}, bfloat16);
     run(only, "matmul_bf16_8192", "GFLOP/s", 2.0 * 8192.0 * 8192 * 8192,
         [&] { return matmul(a, b); });
   }
-  {
+  if (wants(only, {"matmul_f32_4096"})) {
     array a = random_on_gpu({4096, 4096}, float32), b = random_on_gpu({4096, 4096}, float32);
     run(only, "matmul_f32_4096", "GFLOP/s", 2.0 * 4096.0 * 4096 * 4096,
         [&] { return matmul(a, b); });
   }
-  {
+  if (wants(only, {"chain_10k_small_adds"})) {
     // Per-node overhead: 10,000 dependent adds on a 16-element array, one eval.
     array x = random_on_gpu({16}, float32), one = random_on_gpu({16}, float32);
     const int nodes = 10000;
@@ -138,22 +150,20 @@ int main(int argc, char** argv) {
       return y;
     }, 1);
   }
-  {
+  if (wants(only, {"chain_10k_small_adds_replayed"})) {
     // The same chain captured once (capture_graph) and replayed: one node and one graph
     // launch per eval, so the per-node figure is the device's, not the host's.
     array x = random_on_gpu({16}, float32), one = random_on_gpu({16}, float32);
     const int nodes = 10000;
-    if (only.empty() || only == "chain_10k_small_adds_replayed") {
-      CapturedGraph chain = capture_graph([&](const std::vector<array>& in) {
-        array y = in[0];
-        for (int i = 0; i < nodes; ++i) y = add(y, one);
-        return std::vector<array>{y};
-      }, {x});
-      std::printf("{\"name\": \"chain_10k_small_adds_replayed_kernels\", \"value\": %zu}\n",
-                  chain.num_kernels());
-      run(only, "chain_10k_small_adds_replayed", "us/node", nodes,
-          [&] { return chain({x})[0]; }, 1);
-    }
+    CapturedGraph chain = capture_graph([&](const std::vector<array>& in) {
+      array y = in[0];
+      for (int i = 0; i < nodes; ++i) y = add(y, one);
+      return std::vector<array>{y};
+    }, {x});
+    std::printf("{\"name\": \"chain_10k_small_adds_replayed_kernels\", \"value\": %zu}\n",
+                chain.num_kernels());
+    run(only, "chain_10k_small_adds_replayed", "us/node", nodes,
+        [&] { return chain({x})[0]; }, 1);
   }
   return 0;
 }

@@ -7,6 +7,9 @@ ember and torch figures and ember / torch, where higher is better for GB/s and G
 lower is better for us/node (the ratio is then torch / ember so that > 1 means ember wins).
 
     python3 benchmarks/ops/gpu_peer.py --ember-bench build/cuda/benchmarks/gpu_ops_bench
+
+--only NAME runs one case on both sides; --softmax-variants resident,pipelined,cluster,cluster128
+adds ember's softmax row under each EMBER_CUDA_SOFTMAX value (backend/cuda/softmax_rows.cu).
 """
 import argparse
 import json
@@ -38,38 +41,49 @@ def median_ms(fn, runs=10, warmup=3, burst=BURST):
     return times[len(times) // 2] * 1e3 / burst
 
 
-def torch_cases():
+def torch_cases(only=None):
+    """The PyTorch figures, {name: (unit, work, ms)}; with `only`, just that case."""
+    def wanted(*names):
+        return only is None or only in names
+
     n = 1 << 28
     dev = "cuda"
     out = {}
-    x = torch.rand(n, device=dev)
-    y = torch.rand(n, device=dev)
-    out["copy_f32_256M"] = ("GB/s", 2.0 * n * 4, median_ms(lambda: x.clone()))
-    out["add_f32_256M"] = ("GB/s", 3.0 * n * 4, median_ms(lambda: x + y))
-    del x, y
-    xb = torch.rand(n, device=dev, dtype=torch.bfloat16)
-    yb = torch.rand(n, device=dev, dtype=torch.bfloat16)
-    out["add_bf16_256M"] = ("GB/s", 3.0 * n * 2, median_ms(lambda: xb + yb))
-    del xb, yb
-    r = torch.rand(4096, 65536, device=dev)
-    out["sum_rows_f32_4096x65536"] = ("GB/s", 4096.0 * 65536 * 4, median_ms(lambda: r.sum(-1)))
-    del r
-    s = torch.rand(8192, 32768, device=dev, dtype=torch.bfloat16)
-    out["softmax_bf16_8192x32768"] = ("GB/s", 2.0 * 8192 * 32768 * 2,
-                                      median_ms(lambda: torch.softmax(s, -1)))
-    del s
-    q = torch.rand(1, 16, 1, 128, device=dev, dtype=torch.bfloat16)
-    k = torch.rand(1, 8, 4096, 128, device=dev, dtype=torch.bfloat16)
-    v = torch.rand(1, 8, 4096, 128, device=dev, dtype=torch.bfloat16)
-    sdpa = torch.nn.functional.scaled_dot_product_attention
-    out["attention_decode_bf16_4096"] = ("GB/s", 2.0 * 8 * 4096 * 128 * 2,
-                                         median_ms(lambda: sdpa(q, k, v, enable_gqa=True)))
-    valid = (torch.arange(4096, device=dev) < 2176).view(1, 1, 1, 4096)
-    out["attention_decode_bf16_2176_of_4096"] = (
-        "GB/s", 2.0 * 8 * 2176 * 128 * 2,
-        median_ms(lambda: sdpa(q, k, v, attn_mask=valid, enable_gqa=True)))
-    del q, k, v
+    if wanted("copy_f32_256M", "add_f32_256M"):
+        x = torch.rand(n, device=dev)
+        y = torch.rand(n, device=dev)
+        out["copy_f32_256M"] = ("GB/s", 2.0 * n * 4, median_ms(lambda: x.clone()))
+        out["add_f32_256M"] = ("GB/s", 3.0 * n * 4, median_ms(lambda: x + y))
+        del x, y
+    if wanted("add_bf16_256M"):
+        xb = torch.rand(n, device=dev, dtype=torch.bfloat16)
+        yb = torch.rand(n, device=dev, dtype=torch.bfloat16)
+        out["add_bf16_256M"] = ("GB/s", 3.0 * n * 2, median_ms(lambda: xb + yb))
+        del xb, yb
+    if wanted("sum_rows_f32_4096x65536"):
+        r = torch.rand(4096, 65536, device=dev)
+        out["sum_rows_f32_4096x65536"] = ("GB/s", 4096.0 * 65536 * 4, median_ms(lambda: r.sum(-1)))
+        del r
+    if wanted("softmax_bf16_8192x32768"):
+        s = torch.rand(8192, 32768, device=dev, dtype=torch.bfloat16)
+        out["softmax_bf16_8192x32768"] = ("GB/s", 2.0 * 8192 * 32768 * 2,
+                                          median_ms(lambda: torch.softmax(s, -1)))
+        del s
+    if wanted("attention_decode_bf16_4096", "attention_decode_bf16_2176_of_4096"):
+        q = torch.rand(1, 16, 1, 128, device=dev, dtype=torch.bfloat16)
+        k = torch.rand(1, 8, 4096, 128, device=dev, dtype=torch.bfloat16)
+        v = torch.rand(1, 8, 4096, 128, device=dev, dtype=torch.bfloat16)
+        sdpa = torch.nn.functional.scaled_dot_product_attention
+        out["attention_decode_bf16_4096"] = ("GB/s", 2.0 * 8 * 4096 * 128 * 2,
+                                             median_ms(lambda: sdpa(q, k, v, enable_gqa=True)))
+        valid = (torch.arange(4096, device=dev) < 2176).view(1, 1, 1, 4096)
+        out["attention_decode_bf16_2176_of_4096"] = (
+            "GB/s", 2.0 * 8 * 2176 * 128 * 2,
+            median_ms(lambda: sdpa(q, k, v, attn_mask=valid, enable_gqa=True)))
+        del q, k, v
     for cols, depth in ((2048, 2048), (4096, 2048), (12288, 2048), (2048, 6144)):
+        if not wanted(f"gemv_bf16_{cols}x{depth}"):
+            continue
         weights = [torch.rand(cols, depth, device=dev, dtype=torch.bfloat16) for _ in range(BURST)]
         xv = torch.rand(1, depth, device=dev, dtype=torch.bfloat16)
         turn = iter(range(1 << 30))
@@ -77,14 +91,18 @@ def torch_cases():
             "GB/s", 2.0 * cols * depth,
             median_ms(lambda: xv @ weights[next(turn) % BURST].t()))
         del weights
-    a = torch.rand(8192, 8192, device=dev, dtype=torch.bfloat16)
-    b = torch.rand(8192, 8192, device=dev, dtype=torch.bfloat16)
-    out["matmul_bf16_8192"] = ("GFLOP/s", 2.0 * 8192 ** 3, median_ms(lambda: a @ b))
-    del a, b
-    torch.backends.cuda.matmul.allow_tf32 = os.environ.get("EMBER_CUDA_TF32") == "1"
-    a = torch.rand(4096, 4096, device=dev)
-    b = torch.rand(4096, 4096, device=dev)
-    out["matmul_f32_4096"] = ("GFLOP/s", 2.0 * 4096 ** 3, median_ms(lambda: a @ b))
+    if wanted("matmul_bf16_8192"):
+        a = torch.rand(8192, 8192, device=dev, dtype=torch.bfloat16)
+        b = torch.rand(8192, 8192, device=dev, dtype=torch.bfloat16)
+        out["matmul_bf16_8192"] = ("GFLOP/s", 2.0 * 8192 ** 3, median_ms(lambda: a @ b))
+        del a, b
+    if wanted("matmul_f32_4096"):
+        torch.backends.cuda.matmul.allow_tf32 = os.environ.get("EMBER_CUDA_TF32") == "1"
+        a = torch.rand(4096, 4096, device=dev)
+        b = torch.rand(4096, 4096, device=dev)
+        out["matmul_f32_4096"] = ("GFLOP/s", 2.0 * 4096 ** 3, median_ms(lambda: a @ b))
+    if not wanted("chain_10k_small_adds", "chain_10k_small_adds_replayed"):
+        return out
     small = torch.rand(16, device=dev)
     one = torch.rand(16, device=dev)
 
@@ -119,29 +137,51 @@ def torch_cases():
     return out
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--ember-bench", required=True)
-    args = parser.parse_args()
-    proc = subprocess.run([args.ember_bench], capture_output=True, text=True)
-    ember = {}
+def run_ember(bench, only, softmax_variant=None):
+    """gpu_ops_bench's rows, {name: row}; EMBER_CUDA_SOFTMAX set to `softmax_variant` if given."""
+    env = dict(os.environ)
+    if softmax_variant is not None:
+        env["EMBER_CUDA_SOFTMAX"] = softmax_variant
+    proc = subprocess.run([bench] + (["--only", only] if only else []), capture_output=True,
+                          text=True, env=env)
+    rows = {}
     for line in proc.stdout.splitlines():
         if line.startswith("{"):
             row = json.loads(line)
-            ember[row["name"]] = row
+            rows[row["name"]] = row
     if proc.returncode != 0:
         print(f"gpu_ops_bench exited {proc.returncode}:\n{proc.stderr[-3000:]}")
-    peer = torch_cases()
+    return rows
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--ember-bench", required=True)
+    parser.add_argument("--only", help="one case (a gpu_ops_bench name) on both sides")
+    parser.add_argument("--softmax-variants",
+                        help="comma-separated EMBER_CUDA_SOFTMAX values: ember's softmax row "
+                             "once per value, e.g. resident,pipelined,cluster,cluster128")
+    args = parser.parse_args()
+    ember = run_ember(args.ember_bench, args.only)
+    variants = {}
+    softmax_case = "softmax_bf16_8192x32768"
+    if args.softmax_variants and (args.only is None or args.only == softmax_case):
+        for variant in args.softmax_variants.split(","):
+            variants[variant] = run_ember(args.ember_bench, softmax_case, variant).get(softmax_case)
+    peer = torch_cases(args.only)
     print(f"\n{'case':26} {'unit':8} {'ember':>10} {'torch':>10} {'ember/torch':>12}")
     for name, (unit, work, ms) in peer.items():
         torch_value = ms * 1e3 / work if unit == "us/node" else work / (ms * 1e-3) / 1e9
-        row = ember.get(name)
-        if row is None:
-            print(f"{name:26} {unit:8} {'-':>10} {torch_value:10.1f} {'-':>12}")
-            continue
-        e = row["value"]
-        ratio = torch_value / e if unit == "us/node" else e / torch_value
-        print(f"{name:26} {unit:8} {e:10.2f} {torch_value:10.2f} {ratio:12.2f}")
+        rows = [(name, ember.get(name))]
+        if name == softmax_case:
+            rows += [(f"  {name[:7]} {variant}", row) for variant, row in variants.items()]
+        for label, row in rows:
+            if row is None:
+                print(f"{label:26} {unit:8} {'-':>10} {torch_value:10.1f} {'-':>12}")
+                continue
+            e = row["value"]
+            ratio = torch_value / e if unit == "us/node" else e / torch_value
+            print(f"{label:26} {unit:8} {e:10.2f} {torch_value:10.2f} {ratio:12.2f}")
     copy = ember.get("copy_f32_256M")
     if copy:
         for name in ("add_f32_256M", "add_bf16_256M"):
