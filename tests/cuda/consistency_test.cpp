@@ -547,7 +547,8 @@ array long_softmax_input(int64_t rows, int64_t length, Dtype dtype, unsigned see
 // 16-byte multiples of 2048 to 32768 elements (8200: not a power of two), one row, seven rows
 // with special values, and enough rows that persistent blocks go round their buffers more
 // than once. float32 rows of 32768 (128 KiB) are past the pipelined kernel, which hands them
-// to resident.
+// to resident; rows of 40000 are past resident too, and the kernels that do not take them
+// hand them to the two-pass softmax_kernel (reduce_rows.cu).
 TEST(CudaConsistency, SoftmaxLongRowKernels) {
   EMBER_REQUIRE_GPU();
   const cuda::SoftmaxVariant before = cuda::softmax_variant();
@@ -555,9 +556,11 @@ TEST(CudaConsistency, SoftmaxLongRowKernels) {
     Dtype dtype;
     int64_t length;
   };
+  // float32 x 40000 is 10000 vectors: only cluster takes them (8 a thread, 5 blocks).
   const std::vector<Case> cases = {
-      {bfloat16, 2048}, {bfloat16, 8200}, {bfloat16, 32768}, {float16, 2048},  {float16, 8200},
-      {float16, 32768}, {float32, 2048},  {float32, 8200},   {float32, 16384}, {float32, 32768},
+      {bfloat16, 2048}, {bfloat16, 8200}, {bfloat16, 32768}, {float16, 2048},
+      {float16, 8200},  {float16, 32768}, {float32, 2048},   {float32, 8200},
+      {float32, 16384}, {float32, 32768}, {float32, 40000},
   };
   unsigned seed = 17000;
   for (const auto& c : cases) {
