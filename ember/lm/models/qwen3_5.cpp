@@ -160,8 +160,11 @@ class GatedDeltaNet final : public Mixer {
     const int batch = mixed.shape(0), length = mixed.shape(1);
     const int key_total = c_.key_heads * c_.key_dim;
     // Causal depthwise conv over [previous K-1 inputs, this call's inputs], then SiLU.
-    auto [conv, next_conv_state] =
+    // (Not a structured binding: clang 14, the fuzzers' compiler, lets no lambda capture one.)
+    const std::pair<array, array> convolved =
         fast::causal_conv1d_update(mixed, previous, conv_weight_, conv_bias_, /*silu=*/true);
+    const array& conv = convolved.first;
+    const array& next_conv_state = convolved.second;
 
     auto heads = [&](int from, int to, int count, int dim) {
       return reshape(slice(conv, {0, 0, from}, {batch, length, to}), {batch, length, count, dim});
