@@ -55,6 +55,33 @@ constexpr uint16_t float_to_bfloat16_bits(float value) {
 constexpr float bfloat16_bits_to_float(uint16_t value) {
   return std::bit_cast<float>(static_cast<uint32_t>(value) << 16);
 }
+
+// The conversions from float that the constructors use: in GPU code (sm_80 and later) one
+// cvt instruction, which rounds the same (to nearest even, overflow to infinity, subnormals
+// kept) where the bit manipulation above takes five to fifteen; a NaN becomes the canonical
+// quiet NaN rather than keeping its payload. Elsewhere, and in constant expressions, the
+// functions above.
+constexpr uint16_t half_bits_of(float value) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+  if (!__builtin_is_constant_evaluated()) {
+    uint16_t bits;
+    asm("cvt.rn.f16.f32 %0, %1;" : "=h"(bits) : "f"(value));
+    return bits;
+  }
+#endif
+  return float_to_half_bits(value);
+}
+
+constexpr uint16_t bfloat16_bits_of(float value) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+  if (!__builtin_is_constant_evaluated()) {
+    uint16_t bits;
+    asm("cvt.rn.bf16.f32 %0, %1;" : "=h"(bits) : "f"(value));
+    return bits;
+  }
+#endif
+  return float_to_bfloat16_bits(value);
+}
 }  // namespace detail
 
 /// IEEE 754 binary16.
@@ -63,7 +90,7 @@ struct float16_t {
   constexpr float16_t() = default;
   template <class T>
     requires std::is_arithmetic_v<T>
-  constexpr float16_t(T value) : bits(detail::float_to_half_bits(static_cast<float>(value))) {}
+  constexpr float16_t(T value) : bits(detail::half_bits_of(static_cast<float>(value))) {}
   static constexpr float16_t from_bits(uint16_t raw) {
     float16_t out;
     out.bits = raw;
@@ -78,7 +105,7 @@ struct bfloat16_t {
   constexpr bfloat16_t() = default;
   template <class T>
     requires std::is_arithmetic_v<T>
-  constexpr bfloat16_t(T value) : bits(detail::float_to_bfloat16_bits(static_cast<float>(value))) {}
+  constexpr bfloat16_t(T value) : bits(detail::bfloat16_bits_of(static_cast<float>(value))) {}
   static constexpr bfloat16_t from_bits(uint16_t raw) {
     bfloat16_t out;
     out.bits = raw;
