@@ -19,7 +19,7 @@ constexpr EnvironmentVariable kVariables[] = {
      "spinning (saves a core, costs launch time)."},
     {"EMBER_CUDA_PROFILE", "unset",
      "set = print each primitive's launcher host time on GPU streams at exit (stderr)."},
-    {"EMBER_CUDA_SOFTMAX", "resident",
+    {"EMBER_CUDA_SOFTMAX", "pipelined",
      "Kernel for softmax rows of more than 1024 elements: resident, pipelined, cluster or "
      "cluster128 (backend/cuda/softmax_rows.cu)."},
     {"EMBER_CUDA_JIT_CACHE", "~/.cache/ember/jit",

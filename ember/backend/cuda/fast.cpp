@@ -147,8 +147,8 @@ void GatedDeltaRule::eval_gpu(const std::vector<array>& inputs, std::vector<arra
       .gates_from_logits = gates_from_logits_,
       .normalize_qk = normalize_qk_};
   const bool launched = cuda::launch_gated_delta_rule(args);
-  EMBER_CHECK(launched, NotImplementedError, "[", name(), "] state of ", q.shape(3), " x ",
-              v.shape(3), " per head does not fit one block's shared memory on this GPU");
+  EMBER_CHECK(launched, NotImplementedError, "[", name(), "] key heads of ", q.shape(3),
+              " features: the CUDA kernel takes at most 256");
 }
 
 void CausalConv1dUpdate::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
