@@ -19,6 +19,9 @@ constexpr EnvironmentVariable kVariables[] = {
      "spinning (saves a core, costs launch time)."},
     {"EMBER_CUDA_PROFILE", "unset",
      "set = print each primitive's launcher host time on GPU streams at exit (stderr)."},
+    {"EMBER_CUDA_PDL", "1",
+     "0 = launch the decode GEMV plainly, not as a programmatic dependent of the kernel ahead "
+     "(backend/cuda/device/dependent_launch.cuh)."},
     {"EMBER_CUDA_SOFTMAX", "pipelined",
      "Kernel for softmax rows of more than 1024 elements: resident, pipelined, cluster or "
      "cluster128 (backend/cuda/softmax_rows.cu)."},
