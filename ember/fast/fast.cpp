@@ -51,7 +51,10 @@ array swiglu(const array& gate, const array& up, StreamOrDevice s) {
   return array(Shape(shape), dtype, std::make_shared<SwiGlu>(stream), {std::move(a), std::move(b)});
 }
 
-array rms_norm(const array& x, const std::optional<array>& weight, float eps, StreamOrDevice s) {
+namespace {
+
+// rms_norm's checks of x and weight; its output dtype (x's promoted with weight's).
+Dtype rms_norm_dtype(const array& x, const std::optional<array>& weight) {
   EMBER_CHECK(x.ndim() >= 1, ValueError, "[rms_norm] input must have at least one dimension");
   Dtype out_dtype = x.dtype();
   if (weight) {
@@ -62,14 +65,29 @@ array rms_norm(const array& x, const std::optional<array>& weight, float eps, St
   }
   EMBER_CHECK(is_floating_point(out_dtype), TypeError, "[rms_norm] needs a floating dtype, got ",
               out_dtype);
-  if (!has_kernel_dtype(x.dtype()) || (weight && !has_kernel_dtype(weight->dtype()))) {
-    return reference::rms_norm(x, weight, eps, s);
-  }
-  const Stream stream = to_stream(s);
+  return out_dtype;
+}
+
+bool rms_norm_has_kernel(const array& x, const std::optional<array>& weight) {
+  return has_kernel_dtype(x.dtype()) && (!weight || has_kernel_dtype(weight->dtype()));
+}
+
+// The RMSNorm node's leading inputs: x, then the weight in the dtype the kernel reads.
+std::vector<array> rms_norm_inputs(const array& x, const std::optional<array>& weight,
+                                   Dtype weight_dtype, Stream stream) {
   std::vector<array> inputs{x};
-  if (weight) inputs.push_back(astype(*weight, out_dtype, stream));
+  if (weight) inputs.push_back(astype(*weight, weight_dtype, stream));
+  return inputs;
+}
+
+}  // namespace
+
+array rms_norm(const array& x, const std::optional<array>& weight, float eps, StreamOrDevice s) {
+  const Dtype out_dtype = rms_norm_dtype(x, weight);
+  if (!rms_norm_has_kernel(x, weight)) return reference::rms_norm(x, weight, eps, s);
+  const Stream stream = to_stream(s);
   return array(Shape(x.shape()), out_dtype, std::make_shared<RMSNorm>(stream, eps),
-               std::move(inputs));
+               rms_norm_inputs(x, weight, out_dtype, stream));
 }
 
 array rms_norm_float32(const array& x, const std::optional<array>& weight, float eps, Dtype dtype,
@@ -84,15 +102,12 @@ array rms_norm_float32(const array& x, const std::optional<array>& weight, float
                 " does not match the last axis of x ", shape_to_string(x.shape()));
   }
   // The kernel rounds once to x's dtype or float32; other pairs compose.
-  if (!has_kernel_dtype(x.dtype()) || (weight && !has_kernel_dtype(weight->dtype())) ||
-      (dtype != x.dtype() && dtype != float32)) {
+  if (!rms_norm_has_kernel(x, weight) || (dtype != x.dtype() && dtype != float32)) {
     return reference::rms_norm_float32(x, weight, eps, dtype, s);
   }
   const Stream stream = to_stream(s);
-  std::vector<array> inputs{x};
-  if (weight) inputs.push_back(astype(*weight, float32, stream));
   return array(Shape(x.shape()), dtype, std::make_shared<RMSNorm>(stream, eps, true),
-               std::move(inputs));
+               rms_norm_inputs(x, weight, float32, stream));
 }
 
 array rms_norm_gated(const array& x, const array& gate, const std::optional<array>& weight,
@@ -101,17 +116,15 @@ array rms_norm_gated(const array& x, const array& gate, const std::optional<arra
               shape_to_string(gate.shape()), " does not match x ", shape_to_string(x.shape()));
   EMBER_CHECK(is_floating_point(gate.dtype()), TypeError,
               "[rms_norm_gated] needs a floating gate, got ", gate.dtype());
-  array normed = rms_norm(x, weight, eps, s);  // checks x and weight
-  const Primitive* norm = normed.has_primitive() ? &normed.primitive() : nullptr;
-  if (norm == nullptr || dynamic_cast<const RMSNorm*>(norm) == nullptr ||
-      gate.dtype() != x.dtype()) {
+  const Dtype out_dtype = rms_norm_dtype(x, weight);
+  if (!rms_norm_has_kernel(x, weight) || gate.dtype() != x.dtype()) {
     return reference::rms_norm_gated(x, gate, weight, eps, s);
   }
   const Stream stream = to_stream(s);
-  std::vector<array> inputs = normed.inputs();
+  std::vector<array> inputs = rms_norm_inputs(x, weight, out_dtype, stream);
   inputs.push_back(gate);
-  return array(Shape(x.shape()), normed.dtype(),
-               std::make_shared<RMSNorm>(stream, eps, false, true), std::move(inputs));
+  return array(Shape(x.shape()), out_dtype, std::make_shared<RMSNorm>(stream, eps, false, true),
+               std::move(inputs));
 }
 
 array layer_norm(const array& x, const std::optional<array>& weight,

@@ -12,6 +12,18 @@ namespace {
 
 const void* data_or_null(const std::optional<array>& a) { return a ? a->raw_data() : nullptr; }
 
+// `a` as a kernel reads strided rows in place (attention's transposed q/k views, a column
+// slice of a projection): itself, or a contiguous copy when its last axis is strided or it
+// has too many axes to collapse; and the layout of its rows (every axis but the last).
+std::pair<array, cuda::Layout<1>> rows_in_place(const char* op, const array& a) {
+  const array rows = a.strides().back() != 1 || a.ndim() - 1 > cuda::kMaxDims
+                         ? cuda::contiguous_copy(a)
+                         : a;
+  const Shape row_shape(rows.shape().begin(), rows.shape().end() - 1);
+  const Strides row_strides(rows.strides().begin(), rows.strides().end() - 1);
+  return {rows, cuda::collapse<1>(op, row_shape, {row_strides})};
+}
+
 // Rows of the last axis: the number of rows and their length (0 rows when empty).
 std::pair<int64_t, int64_t> rows_of(const array& x) {
   const int64_t length = x.shape(-1);
@@ -25,17 +37,11 @@ void RMSNorm::eval_gpu(const std::vector<array>& inputs, array& out) {
   std::optional<array> weight, gate;
   if (inputs.size() > (gated_ ? 2u : 1u)) weight = cuda::contiguous_copy(inputs[1]);
   cuda::RmsNormOperands more{.weight = data_or_null(weight), .float32_scale = float32_scale_};
-  if (gated_) {
-    // The gate's rows are read in place (Gated DeltaNet's is a column slice of a wider
-    // projection); only a strided last axis is copied first.
-    gate = inputs.back();
-    if (gate->strides().back() != 1 || gate->ndim() - 1 > cuda::kMaxDims) {
-      gate = cuda::contiguous_copy(*gate);
-    }
-    const Shape row_shape(gate->shape().begin(), gate->shape().end() - 1);
-    const Strides row_strides(gate->strides().begin(), gate->strides().end() - 1);
+  if (gated_) {  // Gated DeltaNet's gate is a column slice of its input projection
+    auto [rows, layout] = rows_in_place(name(), inputs.back());
+    gate = std::move(rows);
     more.gate = gate->raw_data();
-    more.gate_rows = cuda::collapse<1>(name(), row_shape, {row_strides});
+    more.gate_rows = layout;
   }
   cuda::allocate_output(out);
   const auto [rows, length] = rows_of(x);
@@ -56,9 +62,8 @@ void LayerNorm::eval_gpu(const std::vector<array>& inputs, array& out) {
 
 void RoPE::eval_gpu(const std::vector<array>& inputs, array& out) {
   // Strided rows (the transposed [B, L, H, D] -> [B, H, L, D] views of attention) are read
-  // in place; only a strided last axis is copied first.
-  array x = inputs[0];
-  if (x.strides().back() != 1 || x.ndim() - 1 > cuda::kMaxDims) x = cuda::contiguous_copy(x);
+  // in place.
+  const auto [x, x_rows] = rows_in_place(name(), inputs[0]);
   std::optional<array> freqs, weight;
   if (const int index = freqs_index(inputs); index >= 0) {
     freqs = cuda::contiguous_copy(inputs[index]);
@@ -69,8 +74,6 @@ void RoPE::eval_gpu(const std::vector<array>& inputs, array& out) {
   const int32_t* dynamic_offset =
       dynamic_offset_ ? static_cast<const int32_t*>(inputs.back().raw_data()) : nullptr;
   cuda::allocate_output(out);
-  const Shape row_shape(x.shape().begin(), x.shape().end() - 1);
-  const Strides row_strides(x.strides().begin(), x.strides().end() - 1);
   const cuda::RopeArgs args{.dims = dims_,
                             .traditional = traditional_,
                             .base = base_,
@@ -84,8 +87,7 @@ void RoPE::eval_gpu(const std::vector<array>& inputs, array& out) {
                             .norm_weight = data_or_null(weight),
                             .eps = norm_ ? norm_->eps : 0.0f,
                             .float32_scale = norm_ && norm_->float32_scale};
-  cuda::launch_rope(x.dtype(), x.raw_data(), cuda::collapse<1>(name(), row_shape, {row_strides}),
-                    out.raw_data(), args);
+  cuda::launch_rope(x.dtype(), x.raw_data(), x_rows, out.raw_data(), args);
 }
 
 void MatmulSwiGlu::eval_gpu(const std::vector<array>& inputs, array& out) {

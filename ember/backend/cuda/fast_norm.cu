@@ -289,20 +289,6 @@ __global__ void rms_norm_rope_kernel(const T* x, Layout<1> rows_layout, T* out, 
   for (int j = args.dims + lane; j < args.features; j += 32) dst[j] = device::convert<T>(normed(j));
 }
 
-template <class F>
-bool dispatch_float(Dtype dtype, F&& f) {
-  switch (dtype.val()) {
-    case Dtype::Val::float32:
-      return f(Tag<float>{});
-    case Dtype::Val::float16:
-      return f(Tag<float16_t>{});
-    case Dtype::Val::bfloat16:
-      return f(Tag<bfloat16_t>{});
-    default:
-      return false;
-  }
-}
-
 // Whether rows can be read in chunks of W: length a multiple of W and each (pointer, element
 // size) aligned to its chunk (null pointers are absent operands).
 template <int W>

@@ -230,27 +230,21 @@ void launch_rows(const T* x, int64_t x_stride, const T* w, int64_t w_stride, T* 
 template <bool Swiglu>
 bool launch_any(Dtype dtype, const void* x, int64_t x_stride, const void* w, int64_t w_stride,
                 void* y, int rows, int64_t cols, int64_t depth, const GemvAddend& addend) {
-  if (dtype != float32 && dtype != float16 && dtype != bfloat16) return false;
   if (cols > (int64_t{1} << 33)) return false;  // past the grid's x limit: cuBLASLt's
-  return dispatch_gpu_type(dtype, [&](auto tag) {
+  return dispatch_float(dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    if constexpr (std::is_same_v<T, float> || std::is_same_v<T, float16_t> ||
-                  std::is_same_v<T, bfloat16_t>) {
-      constexpr int W = 16 / sizeof(T);
-      const bool vector =
-          depth % W == 0 && x_stride % W == 0 && w_stride % W == 0 && aligned16(x) && aligned16(w);
-      const auto* xs = static_cast<const T*>(x);
-      const auto* ws = static_cast<const T*>(w);
-      auto* ys = static_cast<T*>(y);
-      if (vector) {
-        launch_rows<T, true, Swiglu>(xs, x_stride, ws, w_stride, ys, rows, cols, depth, addend);
-      } else {
-        launch_rows<T, false, Swiglu>(xs, x_stride, ws, w_stride, ys, rows, cols, depth, addend);
-      }
-      return true;
+    constexpr int W = 16 / sizeof(T);
+    const bool vector =
+        depth % W == 0 && x_stride % W == 0 && w_stride % W == 0 && aligned16(x) && aligned16(w);
+    const auto* xs = static_cast<const T*>(x);
+    const auto* ws = static_cast<const T*>(w);
+    auto* ys = static_cast<T*>(y);
+    if (vector) {
+      launch_rows<T, true, Swiglu>(xs, x_stride, ws, w_stride, ys, rows, cols, depth, addend);
     } else {
-      return false;
+      launch_rows<T, false, Swiglu>(xs, x_stride, ws, w_stride, ys, rows, cols, depth, addend);
     }
+    return true;
   });
 }
 

@@ -33,6 +33,18 @@ bool dispatch_gpu_type(Dtype dtype, F&& f) {
   }
 }
 
+/// Calls f(Tag<T>{}) for float32, float16 and bfloat16 (the fused and row kernels' dtypes)
+/// and returns its result; false for others.
+template <class F>
+bool dispatch_float(Dtype dtype, F&& f) {
+  switch (dtype.val()) {
+    case Dtype::Val::float32: return f(Tag<float>{});
+    case Dtype::Val::float16: return f(Tag<float16_t>{});
+    case Dtype::Val::bfloat16: return f(Tag<bfloat16_t>{});
+    default: return false;
+  }
+}
+
 /// Blocks of `threads` for `work` items, at least 1 and within the grid's x limit.
 inline unsigned int blocks_for(int64_t work, int threads) {
   const int64_t blocks = (work + threads - 1) / threads;

@@ -109,16 +109,6 @@ void launch_rows(Kernel kernel, int64_t rows, int64_t length, Args... args) {
   EMBER_CUDA_CHECK(cudaGetLastError());
 }
 
-template <class F>
-bool dispatch_float(Dtype dtype, F&& f) {
-  switch (dtype.val()) {
-    case Dtype::Val::float32: return f(Tag<float>{});
-    case Dtype::Val::float16: return f(Tag<float16_t>{});
-    case Dtype::Val::bfloat16: return f(Tag<bfloat16_t>{});
-    default: return false;
-  }
-}
-
 }  // namespace
 
 void launch_arg_reduce(bool argmax, Dtype dtype, const void* in, uint32_t* out, int64_t rows,

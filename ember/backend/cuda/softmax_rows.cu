@@ -554,20 +554,6 @@ std::atomic<SoftmaxVariant>& variant_in_force() {
   return variant;
 }
 
-template <class F>
-bool dispatch_float(Dtype dtype, F&& f) {
-  switch (dtype.val()) {
-    case Dtype::Val::float32:
-      return f(Tag<float>{});
-    case Dtype::Val::float16:
-      return f(Tag<float16_t>{});
-    case Dtype::Val::bfloat16:
-      return f(Tag<bfloat16_t>{});
-    default:
-      return false;
-  }
-}
-
 }  // namespace
 
 const char* softmax_variant_name(SoftmaxVariant variant) {

@@ -82,9 +82,6 @@ Linear load_fused_linear(Loader& loader, const std::vector<std::string>& prefixe
   return l;
 }
 
-// One node (x * sigmoid(x), rounded once) instead of two.
-array silu(const array& x) { return fast::swiglu(x, array(1.0f, x.dtype())); }
-
 namespace {
 // silu(gate) * up of the fused [gate | up] projection: one GEMV on the GPU in decode.
 array gated(const Mlp& mlp, const array& x) {
@@ -207,14 +204,6 @@ Rope make_rope(const RopeConfig& config, int head_dim) {
     rope.base = static_cast<float>(config.theta);
   }
   return rope;
-}
-
-array CentredRmsNorm::operator()(const array& x) const {
-  return fast::rms_norm_float32(x, weight_plus_one, eps, x.dtype());
-}
-
-CentredRmsNorm load_centred_rms_norm(Loader& loader, const std::string& name, int size, float eps) {
-  return {loader.take_float32(name, {size}) + array(1.0f), eps};
 }
 
 array embed(const array& table, const array& tokens) { return take(table, tokens, 0); }

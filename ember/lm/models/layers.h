@@ -50,9 +50,6 @@ Linear load_linear(Loader& loader, const std::string& prefix, int out, int in, b
 Linear load_fused_linear(Loader& loader, const std::vector<std::string>& prefixes,
                          const std::vector<int>& outs, int in);
 
-array silu(const array& x);
-
-/// down(silu(gate(x)) * up(x)).
 /// down(silu(gate(x)) * up(x)), with gate and up as one projection.
 struct Mlp {
   Linear gate_up, down;
@@ -90,14 +87,6 @@ struct Rope {
   array operator()(const array& x, const array& offset) const;
 };
 Rope make_rope(const RopeConfig& config, int head_dim);
-
-/// RMSNorm whose checkpoint weight w is stored centred on zero: x_hat * (1 + w), in float32.
-struct CentredRmsNorm {
-  array weight_plus_one;  ///< float32
-  float eps = 1e-6f;
-  array operator()(const array& x) const;
-};
-CentredRmsNorm load_centred_rms_norm(Loader& loader, const std::string& name, int size, float eps);
 
 /// The weight shared by an embedding and a tied output projection.
 array embed(const array& table, const array& tokens);
