@@ -30,7 +30,7 @@ if [ "${1:-}" = "bundle" ]; then
   set -e
   build=${EMBER_CUDA_BUILD_DIR:-build/cuda}
   cmake --preset cuda -B "$build" -DEMBER_BUILD_BENCHMARKS=ON >/dev/null
-  targets=(ember gpu_ops_bench lm_bench launch_floor)
+  targets=(ember gpu_ops_bench lm_bench launch_floor kernel_variants)
   for source in tests/cuda/*_test.cpp; do targets+=("cuda_$(basename "$source" .cpp)"); done
   cmake --build "$build" -j "${EMBER_BUILD_JOBS:-2}" --target "${targets[@]}"
   stage=$(mktemp -d)
@@ -38,7 +38,7 @@ if [ "${1:-}" = "bundle" ]; then
   cp -a "$build"/lib/libember.so* "$stage/lib/"
   cp "$build"/tests/cuda_* "$stage/tests/"
   mkdir -p "$stage/bin"
-  cp "$build"/benchmarks/gpu_ops_bench "$build"/benchmarks/launch_floor "$build"/bin/lm_bench "$stage/bin/"
+  cp "$build"/benchmarks/gpu_ops_bench "$build"/benchmarks/launch_floor "$build"/benchmarks/kernel_variants "$build"/bin/lm_bench "$stage/bin/"
   # Runtime libraries of libember that the GPU image lacks (not CUDA's own: it has those).
   for lib in $(ldd "$build/lib/libember.so" | awk '/=> \//{print $3}' |
                grep -E 'libopenblas|liblapack|libblas|libgfortran|libquadmath|libpcre2|libutf8proc'); do

@@ -3,7 +3,8 @@
 // 4096 x 65536, softmax of 8192 x 32768 bf16, decode attention (bf16, 16/8 heads, 4096
 // keys, unmasked and with a prefix mask), decode-shaped matrix-vector products, matmul 8192^3 bf16 and 4096^3 float32 (TF32
 // when EMBER_CUDA_TF32=1), and the per-node cost of a 10,000-node chain of small adds,
-// evaluated node by node and replayed as a captured graph (capture_graph).
+// evaluated node by node and replayed as a captured graph (capture_graph), and the round
+// trip of one small eval.
 // Peers: benchmarks/ops/gpu_peer.py runs the same work in PyTorch and prints the ratios.
 //
 //   gpu_ops_bench [--only NAME]
@@ -44,7 +45,7 @@ void run(const std::string& only, const std::string& name, const std::string& un
                              },
                              10, 3) /
                          burst;
-  const double value = unit == "us/node" ? seconds * 1e6 / work : work / seconds / 1e9;
+  const double value = unit.rfind("us/", 0) == 0 ? seconds * 1e6 / work : work / seconds / 1e9;
   std::printf("{\"name\": \"%s\", \"ms\": %.4f, \"unit\": \"%s\", \"value\": %.3f}\n", name.c_str(),
               seconds * 1e3, unit.c_str(), value);
   std::fflush(stdout);
@@ -149,6 +150,12 @@ int main(int argc, char** argv) {
       for (int i = 0; i < nodes; ++i) y = add(y, one);
       return y;
     }, 1);
+  }
+  if (wants(only, {"eval_round_trip"})) {
+    // One small add evaluated and waited for: what an eval costs on top of its kernel (the
+    // handoffs to the stream's launcher and back), as a decode step pays it once per token.
+    array x = random_on_gpu({16}, float32), one = random_on_gpu({16}, float32);
+    run(only, "eval_round_trip", "us/eval", 1, [&] { return add(x, one); }, 1);
   }
   if (wants(only, {"chain_10k_small_adds_replayed"})) {
     // The same chain captured once (capture_graph) and replayed: one node and one graph

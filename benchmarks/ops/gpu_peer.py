@@ -4,12 +4,13 @@
 Runs ember's gpu_ops_bench (one JSON line per case), then the same work in PyTorch eager
 (median of 10 timed runs after 3 warm-ups, each 8 ops then a CUDA synchronise), and prints a table:
 ember and torch figures and ember / torch, where higher is better for GB/s and GFLOP/s and
-lower is better for us/node (the ratio is then torch / ember so that > 1 means ember wins).
+lower is better for us/node and us/eval (the ratio is then torch / ember so that > 1 means ember wins).
 
     python3 benchmarks/ops/gpu_peer.py --ember-bench build/cuda/benchmarks/gpu_ops_bench
 
 --only NAME runs one case on both sides; --softmax-variants resident,pipelined,cluster,cluster128
-adds ember's softmax row under each EMBER_CUDA_SOFTMAX value (backend/cuda/softmax_rows.cu).
+adds ember's softmax row under each EMBER_CUDA_SOFTMAX value (backend/cuda/softmax_rows.cu);
+--ab-env VAR=VALUE adds ember's figure of every row under that setting.
 """
 import argparse
 import json
@@ -101,10 +102,14 @@ def torch_cases(only=None):
         a = torch.rand(4096, 4096, device=dev)
         b = torch.rand(4096, 4096, device=dev)
         out["matmul_f32_4096"] = ("GFLOP/s", 2.0 * 4096 ** 3, median_ms(lambda: a @ b))
-    if not wanted("chain_10k_small_adds", "chain_10k_small_adds_replayed"):
+    if not wanted("chain_10k_small_adds", "chain_10k_small_adds_replayed", "eval_round_trip"):
         return out
     small = torch.rand(16, device=dev)
     one = torch.rand(16, device=dev)
+    if wanted("eval_round_trip"):
+        out["eval_round_trip"] = ("us/eval", 1, median_ms(lambda: small + one, burst=1))
+    if not wanted("chain_10k_small_adds", "chain_10k_small_adds_replayed"):
+        return out
 
     def chain():
         v = small
@@ -137,11 +142,13 @@ def torch_cases(only=None):
     return out
 
 
-def run_ember(bench, only, softmax_variant=None):
-    """gpu_ops_bench's rows, {name: row}; EMBER_CUDA_SOFTMAX set to `softmax_variant` if given."""
+def run_ember(bench, only, softmax_variant=None, extra_env=None):
+    """gpu_ops_bench's rows, {name: row}; EMBER_CUDA_SOFTMAX set to `softmax_variant` if
+    given, and `extra_env` ({name: value}) added to the environment."""
     env = dict(os.environ)
     if softmax_variant is not None:
         env["EMBER_CUDA_SOFTMAX"] = softmax_variant
+    env.update(extra_env or {})
     proc = subprocess.run([bench] + (["--only", only] if only else []), capture_output=True,
                           text=True, env=env)
     rows = {}
@@ -161,8 +168,15 @@ def main():
     parser.add_argument("--softmax-variants",
                         help="comma-separated EMBER_CUDA_SOFTMAX values: ember's softmax row "
                              "once per value, e.g. resident,pipelined,cluster,cluster128")
+    parser.add_argument("--ab-env", action="append", default=[], metavar="VAR=VALUE",
+                        help="also run ember's bench with VAR=VALUE set (repeatable): every row "
+                             "gets a second ember figure under that setting, same lease")
     args = parser.parse_args()
     ember = run_ember(args.ember_bench, args.only)
+    settings = {}
+    for setting in args.ab_env:
+        name, _, value = setting.partition("=")
+        settings[setting] = run_ember(args.ember_bench, args.only, extra_env={name: value})
     variants = {}
     softmax_case = "softmax_bf16_8192x32768"
     if args.softmax_variants and (args.only is None or args.only == softmax_case):
@@ -171,16 +185,18 @@ def main():
     peer = torch_cases(args.only)
     print(f"\n{'case':26} {'unit':8} {'ember':>10} {'torch':>10} {'ember/torch':>12}")
     for name, (unit, work, ms) in peer.items():
-        torch_value = ms * 1e3 / work if unit == "us/node" else work / (ms * 1e-3) / 1e9
+        per_call = unit.startswith("us/")
+        torch_value = ms * 1e3 / work if per_call else work / (ms * 1e-3) / 1e9
         rows = [(name, ember.get(name))]
         if name == softmax_case:
             rows += [(f"  {name[:7]} {variant}", row) for variant, row in variants.items()]
+        rows += [(f"  {setting}", result.get(name)) for setting, result in settings.items()]
         for label, row in rows:
             if row is None:
                 print(f"{label:26} {unit:8} {'-':>10} {torch_value:10.1f} {'-':>12}")
                 continue
             e = row["value"]
-            ratio = torch_value / e if unit == "us/node" else e / torch_value
+            ratio = torch_value / e if per_call else e / torch_value
             print(f"{label:26} {unit:8} {e:10.2f} {torch_value:10.2f} {ratio:12.2f}")
     copy = ember.get("copy_f32_256M")
     if copy:

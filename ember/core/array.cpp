@@ -8,6 +8,7 @@
 #include "ember/core/eval.h"
 #include "ember/core/node.h"
 #include "ember/core/primitive.h"
+#include "ember/core/spin_wait.h"
 #include "ember/core/transfer.h"
 
 namespace ember {
@@ -95,8 +96,16 @@ void Node::set_before_block_hook(void (*hook)(void*), void* context) {
 }
 
 void Node::wait() const {
-  Status s = load_status();
-  if (s != Status::available && s != Status::failed) before_block();
+  Status s{};
+  auto done = [&] {
+    s = load_status();
+    return s == Status::available || s == Status::failed;
+  };
+  if (done()) return;
+  before_block();
+  // A GPU result usually comes soon, and a sleeping waiter pays the wake-up latency on top;
+  // CPU results are computed by threads this one must not take cores from.
+  if (executor && executor->is_asynchronous() && spin_until(done)) return;
   while (s != Status::available && s != Status::failed) {
     status.wait(s, std::memory_order_acquire);
     s = load_status();

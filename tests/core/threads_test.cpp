@@ -9,6 +9,7 @@
 #include <set>
 #include <thread>
 
+#include "ember/core/spin_wait.h"
 #include "ember/ember.h"
 
 using namespace ember;
@@ -167,4 +168,22 @@ TEST(Threads, InvalidDeviceFailsClearlyAtFirstUse) {
   EXPECT_THROW(set_default_device(missing), ValueError);
   EXPECT_FALSE(is_available(missing));
   EXPECT_TRUE(is_available(Device(Device::cpu)));
+}
+
+// core/spin_wait.h: the bounded poll that host waits run before they sleep.
+TEST(SpinWait, ReportsReadinessAndGivesUpWhenNothingComes) {
+  EXPECT_TRUE(detail::spin_until([] { return true; }));
+  int polls = 0;
+  // Never ready: returns false once the bound (EMBER_SPIN_WAIT_US) has passed, having
+  // polled more than once unless the bound is 0.
+  EXPECT_FALSE(detail::spin_until([&] { return ++polls < 0; }));
+  if (detail::spin_wait_microseconds() > 0) EXPECT_GT(polls, 1);
+
+  // Made ready by another thread: the first poll after the store sees it.
+  std::atomic<bool> flag{false};
+  std::thread setter([&] { flag.store(true, std::memory_order_release); });
+  while (!detail::spin_until([&] { return flag.load(std::memory_order_acquire); })) {
+  }
+  EXPECT_TRUE(flag.load());
+  setter.join();
 }

@@ -10,7 +10,9 @@
 
 namespace ember::cuda {
 
-inline constexpr int kElementwiseThreads = 256;
+// 128 threads a block, each one 16-byte vector of every operand (as PyTorch's vectorized
+// kernel): 0.7% faster than 256 on H200 for a 256M-element bf16 add (kernel_variants).
+inline constexpr int kElementwiseThreads = 128;
 
 template <class Kernel, class Args>
 void launch_elementwise(Kernel kernel, const Args& args, int64_t work) {
@@ -45,8 +47,13 @@ bool launch_binary(Dtype dtype, const FlatArgs<2>* flat, const StridedArgs<2>* s
     if constexpr (std::is_invocable_v<const Op&, T, T>) {
       using Out = std::invoke_result_t<const Op&, T, T>;
       if (flat) {
-        constexpr int W = device::kVectorWidth<Out, T>;
-        launch_elementwise(device::binary_flat<Op, Out, T, T>, *flat, (flat->size + W - 1) / W);
+        constexpr int W = device::kVectorWidth<Out, T, T>;
+        const int64_t work = (flat->size + W - 1) / W;
+        const bool contiguous = flat->vectorize && flat->step[0] == 1 && flat->step[1] == 1 &&
+                                work / kElementwiseThreads < 2147483647;
+        launch_elementwise(contiguous ? device::binary_contiguous<Op, Out, T, T>
+                                      : device::binary_flat<Op, Out, T, T>,
+                           *flat, work);
       } else {
         launch_elementwise(device::binary_strided<Op, Out, T, T>, *strided, strided->size);
       }

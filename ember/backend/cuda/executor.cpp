@@ -22,6 +22,7 @@
 #include "ember/core/errors.h"
 #include "ember/core/node.h"
 #include "ember/core/primitive.h"
+#include "ember/core/spin_wait.h"
 #include "ember/core/storage.h"
 
 namespace ember::backend {
@@ -193,15 +194,19 @@ class GpuExecutor final : public detail::StreamExecutor {
 
   void wait_retired(uint64_t ticket) override {
     if (on_worker_thread()) return;
+    auto retired = [&] { return retired_.load(std::memory_order_acquire) >= ticket; };
+    if (detail::spin_until(retired)) return;
     std::unique_lock lock(mutex_);
-    retired_cv_.wait(lock, [&] { return retired_ >= ticket; });
+    retired_cv_.wait(lock, retired);
   }
 
   void wait_idle() override {
     EMBER_INTERNAL_ASSERT(!on_worker_thread(), "a GPU stream waited on itself from its worker");
+    const uint64_t target = submitted_.load(std::memory_order_acquire);
+    auto retired = [&] { return retired_.load(std::memory_order_acquire) >= target; };
+    if (detail::spin_until(retired)) return;
     std::unique_lock lock(mutex_);
-    const uint64_t target = submitted_.load(std::memory_order_relaxed);
-    retired_cv_.wait(lock, [&] { return retired_ >= target; });
+    retired_cv_.wait(lock, retired);
   }
 
   bool on_worker_thread() const override {
@@ -322,11 +327,14 @@ class GpuExecutor final : public detail::StreamExecutor {
     for (uint64_t ticket = 1;; ++ticket) {
       if (tasks.empty()) {
         hand_over_completions();  // before sleeping: what was launched can be finished
+        // The next eval usually comes soon (decode's next step): poll before sleeping.
+        detail::spin_until([&] { return submitted_.load(std::memory_order_acquire) != taken_; });
         std::unique_lock lock(mutex_);
         const auto idle_start = LaunchProfile::now(profile);
         has_work_.wait(lock, [&] { return !queue_.empty(); });
         if (profile) profile->add_idle(LaunchProfile::since(idle_start));
         tasks.swap(queue_);
+        taken_ += tasks.size();
         has_space_.notify_all();
       }
       // Bound the work in flight (and the memory it holds), counting what is gathered.
@@ -376,6 +384,7 @@ class GpuExecutor final : public detail::StreamExecutor {
       in_flight_bytes_.fetch_add(gathered_bytes_, std::memory_order_release);
       in_flight_tasks_.fetch_add(gathered_.size(), std::memory_order_release);
       for (auto& c : gathered_) completions_.push_back(std::move(c));
+      handed_over_.fetch_add(1, std::memory_order_release);
     }
     gathered_.clear();
     gathered_bytes_ = 0;
@@ -458,9 +467,13 @@ class GpuExecutor final : public detail::StreamExecutor {
     cudaSetDevice(device_);
     LaunchProfile* const profile = LaunchProfile::get();
     std::deque<Completion> taken;
+    uint64_t batches_seen = 0;
     for (;;) {
+      // The launcher hands over completions while kernels run: poll before sleeping.
+      detail::spin_until([&] { return handed_over_.load(std::memory_order_acquire) != batches_seen; });
       {
         std::unique_lock lock(mutex_);
+        batches_seen = handed_over_.load(std::memory_order_relaxed);
         completion_cv_.wait(lock, [&] { return !completions_.empty(); });
         taken.swap(completions_);
       }
@@ -553,8 +566,12 @@ class GpuExecutor final : public detail::StreamExecutor {
   // launcher reads them without it).
   std::atomic<size_t> in_flight_bytes_{0};
   std::atomic<size_t> in_flight_tasks_{0};
-  uint64_t retired_ = 0;
-  std::atomic<uint64_t> submitted_{0};
+  // Polled without mutex_ by spinning waiters (core/spin_wait.h), each on its own cache
+  // line so that a poll does not slow the threads writing the fields around it.
+  alignas(64) std::atomic<uint64_t> retired_{0};  // written under mutex_
+  alignas(64) std::atomic<uint64_t> submitted_{0};
+  alignas(64) std::atomic<uint64_t> handed_over_{0};  // batches of completions handed over
+  alignas(64) uint64_t taken_ = 0;  // launcher only: tasks taken from queue_ so far
   std::thread launcher_;
   std::thread completer_;
   std::thread::id launcher_id_;
