@@ -7,6 +7,8 @@ what one more decode step costs, kernel by kernel, without having to find where 
 starts in the trace. On the GPU machine:
 
     python3 benchmarks/lm/profile_decode.py --lm-bench <bundle>/bin/lm_bench --model qwen3
+
+With --prefill, the kernels of one prefill of --prompt-tokens instead.
 """
 import argparse
 import collections
@@ -52,19 +54,29 @@ def main():
     parser.add_argument("--prompt-tokens", type=int, default=2048)
     parser.add_argument("--gen-tokens", type=int, default=2)
     parser.add_argument("--ncu", default="ncu")
+    parser.add_argument("--prefill", action="store_true",
+                        help="profile one prefill of --prompt-tokens instead (one run, one "
+                             "generated token; a 3-token warm-up prefill is included)")
     parser.add_argument("extra", nargs="*", help="more lm_bench flags (after --)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         make_folder(args.model, folder)
+        if args.prefill:
+            totals, counts = kernel_times(args.ncu, args.lm_bench, folder, args.prompt_tokens, 1,
+                                          args.extra)
+            return report(f"prefill of {args.prompt_tokens} tokens, {args.model}", totals, counts)
         a, na = kernel_times(args.ncu, args.lm_bench, folder, args.prompt_tokens, args.gen_tokens, args.extra)
         b, nb = kernel_times(args.ncu, args.lm_bench, folder, args.prompt_tokens, args.gen_tokens + 2, args.extra)
     step = {k: (b[k] - a[k]) / 2 for k in b}
     launches = {k: (nb[k] - na[k]) / 2 for k in nb}
-    total = sum(v for v in step.values() if v > 0)
-    print(f"one decode step of {args.model}: {total:.1f} us of kernel time, "
-          f"{sum(launches.values()):.0f} kernels")
+    report(f"one decode step of {args.model}", step, launches)
+
+
+def report(what, times, launches):
+    total = sum(v for v in times.values() if v > 0)
+    print(f"{what}: {total:.1f} us of kernel time, {sum(launches.values()):.0f} kernels")
     print(f"{'kernel':60} {'us':>9} {'share':>6} {'count':>6}")
-    for name, us in sorted(step.items(), key=lambda kv: -kv[1]):
+    for name, us in sorted(times.items(), key=lambda kv: -kv[1]):
         if us <= 0.05:
             continue
         print(f"{name[:60]:60} {us:9.1f} {100 * us / total:5.1f}% {launches[name]:6.0f}")
