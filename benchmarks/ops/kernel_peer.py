@@ -22,8 +22,9 @@ import sys
 # inputs are made by other kernels first (random, astype); --skip passes over warm-ups.
 KERNELS = {
     "copy_f32_256M": ("copy", "copy|elementwise"),
-    "add_f32_256M": ("binary_flat<ember::functors::Add, float", "vectorized_elementwise_kernel.*add"),
-    "add_bf16_256M": ("binary_flat<ember::functors::Add, ember::bfloat16_t",
+    "add_f32_256M": ("binary_(flat|contiguous)<ember::functors::Add, float",
+                     "vectorized_elementwise_kernel.*add"),
+    "add_bf16_256M": ("binary_(flat|contiguous)<ember::functors::Add, ember::bfloat16_t",
                       "vectorized_elementwise_kernel.*add"),
     "sum_rows_f32_4096x65536": ("reduce_rows", "reduce_kernel"),
     "softmax_bf16_8192x32768": ("softmax", "softmax"),

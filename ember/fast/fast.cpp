@@ -332,10 +332,12 @@ array scaled_dot_product_attention(const array& queries, const array& keys, cons
     if (mask.dtype() == bool_) {
       scores = where(mask, scores, array(-std::numeric_limits<float>::infinity(), compute), s);
     } else {
-      scores = scores + astype(mask, compute, s);
+      // Added in float32: an additive mask of large values would otherwise round the
+      // scores to the 16-bit spacing at its magnitude.
+      scores = astype(scores, float32, s) + astype(mask, float32, s);
     }
   }
-  array probs = softmax(scores, -1, true, s);
+  array probs = astype(softmax(scores, -1, true, s), compute, s);
   array out = matmul(probs, v, s);  // [B, Hkv, G, L, Dv]
   out = reshape(out, {batch, q_heads, length, values.shape(3)}, s);
   return astype(out, promote_types(queries.dtype(), values.dtype()), s);
