@@ -134,6 +134,12 @@ if [ "${EMBER_GPU_BENCH:-1}" = 1 ]; then
   else
     record "bench ops vs torch" "FAILED"
   fi
+  echo "=== bandwidth kernels alone (CUDA events, no host path): ember's and alternative layouts"
+  if timeout 120 "${bin_dir:-build/cuda/benchmarks}/kernel_variants" | tee /tmp/ember-kernel-variants.log; then
+    record "bench kernel variants" "ok (lines above)"
+  else
+    record "bench kernel variants" "FAILED"
+  fi
   echo "=== CUDA runtime floor: host cost of a launch, an event, a graph replay"
   if "${bin_dir:-build/cuda/benchmarks}/launch_floor" | tee /tmp/ember-launch-floor.log; then
     record "bench launch floor" "ok (lines above)"
