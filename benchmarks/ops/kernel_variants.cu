@@ -137,12 +137,9 @@ void add_cases(const char* dtype, int64_t n, int sms) {
   }
   {
     const unsigned blocks = static_cast<unsigned>((n / W + 127) / 128);
-    report(prefix + "ember_contiguous_t128", bytes, [&] {
-      cuda::device::binary_contiguous<functors::Add, T, T, T><<<blocks, 128>>>(args);
-    });
     // Fewer resident blocks an SM, capped through unused dynamic shared memory: torch's
     // add kernel runs 12 blocks of 128 an SM (its registers) where ours fits 16.
-    auto kernel = cuda::device::binary_contiguous<functors::Add, T, T, T>;
+    auto kernel = cuda::device::binary_flat<functors::Add, T, T, T>;
     check(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, 64 << 10),
           "attribute");
     int smem_per_sm = 0;
@@ -150,7 +147,7 @@ void add_cases(const char* dtype, int64_t n, int sms) {
           "attribute");
     for (int resident : {12, 8}) {
       const size_t smem = static_cast<size_t>(smem_per_sm / resident - 1024);
-      report(prefix + "ember_contiguous_t128_" + std::to_string(resident) + "_blocks_an_sm",
+      report(prefix + "ember_flat_t128_" + std::to_string(resident) + "_blocks_an_sm",
              bytes, [&] { kernel<<<blocks, 128, smem>>>(args); });
     }
   }

@@ -3,7 +3,6 @@
 #include <cstdlib>
 
 #include "ember/core/errors.h"
-#include "ember/core/spin_wait.h"
 
 namespace ember::config {
 namespace {
@@ -29,8 +28,9 @@ constexpr EnvironmentVariable kVariables[] = {
     {"EMBER_CUDA_JIT_CACHE", "~/.cache/ember/jit",
      "Directory of compiled NVRTC kernels (fast::cuda_kernel, JIT); 'off' = no disk cache."},
     {"EMBER_SPIN_WAIT_US", "2000",
-     "Microseconds a host wait (eval on a GPU result, a GPU stream's launcher between tasks) "
-     "spins, yielding the core, before it sleeps; 0 = sleep at once (core/spin_wait.h)."},
+     "Microseconds a host wait (eval on a GPU result, a GPU stream's launcher and completion "
+     "worker between tasks) polls, yielding the core, before it sleeps; 0 = sleep at once "
+     "(core/spin_wait.h)."},
     {"EMBER_CPU_MEMORY_LIMIT", "physical memory",
      "Initial hard limit in bytes on active CPU memory (G4); set_memory_limit overrides it."},
 };
@@ -62,21 +62,13 @@ bool poison_freed_memory() {
   return value && parse_int("EMBER_POISON_FREED", value) != 0;
 }
 
-}  // namespace ember::config
-
-namespace ember::detail {
-
 int64_t spin_wait_microseconds() {
   static const int64_t bound = [] {
     const char* value = std::getenv("EMBER_SPIN_WAIT_US");
-    return value ? config::parse_int("EMBER_SPIN_WAIT_US", value) : 2000;
+    return value ? parse_int("EMBER_SPIN_WAIT_US", value) : 2000;
   }();
   return bound;
 }
-
-}  // namespace ember::detail
-
-namespace ember::config {
 
 int64_t cpu_memory_limit_from_environment() {
   const char* value = std::getenv("EMBER_CPU_MEMORY_LIMIT");

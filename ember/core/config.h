@@ -22,6 +22,9 @@ std::span<const EnvironmentVariable> environment_variables();
 int64_t max_graph_depth_from_environment();
 /// EMBER_POISON_FREED: fill freed blocks with 0xFF so use-after-free shows up as NaN (G1).
 bool poison_freed_memory();
+/// EMBER_SPIN_WAIT_US: how long host waits poll before they sleep (core/spin_wait.h), read
+/// once; a malformed value is a ValueError at the first call.
+int64_t spin_wait_microseconds();
 /// EMBER_CPU_ALLOCATOR_LIMIT: optional hard memory limit of the CPU in bytes.
 int64_t cpu_memory_limit_from_environment();
 

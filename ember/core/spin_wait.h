@@ -3,17 +3,16 @@
 // core has gone idle). Host waits on results that usually come soon (eval's wait for the
 // GPU, a stream worker's wait for its next task) first spin for a bounded time, yielding
 // the core to any other runnable thread, and only then block. EMBER_SPIN_WAIT_US sets the
-// bound (config.h); 0 blocks at once.
+// bound (config::spin_wait_microseconds); 0 blocks at once.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <thread>
 
-namespace ember::detail {
+#include "ember/core/config.h"
 
-/// The spin bound in microseconds (EMBER_SPIN_WAIT_US, read once).
-int64_t spin_wait_microseconds();
+namespace ember::detail {
 
 inline void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -28,7 +27,7 @@ inline void cpu_relax() {
 template <class Ready>
 bool spin_until(Ready&& ready) {
   if (ready()) return true;
-  const int64_t bound = spin_wait_microseconds();
+  const int64_t bound = config::spin_wait_microseconds();
   if (bound == 0) return false;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(bound);
   for (uint32_t polls = 1;; ++polls) {

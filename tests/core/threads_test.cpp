@@ -177,7 +177,7 @@ TEST(SpinWait, ReportsReadinessAndGivesUpWhenNothingComes) {
   // Never ready: returns false once the bound (EMBER_SPIN_WAIT_US) has passed, having
   // polled more than once unless the bound is 0.
   EXPECT_FALSE(detail::spin_until([&] { return ++polls < 0; }));
-  if (detail::spin_wait_microseconds() > 0) {
+  if (config::spin_wait_microseconds() > 0) {
     EXPECT_GT(polls, 1);
   }
 

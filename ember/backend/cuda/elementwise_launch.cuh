@@ -47,13 +47,8 @@ bool launch_binary(Dtype dtype, const FlatArgs<2>* flat, const StridedArgs<2>* s
     if constexpr (std::is_invocable_v<const Op&, T, T>) {
       using Out = std::invoke_result_t<const Op&, T, T>;
       if (flat) {
-        constexpr int W = device::kVectorWidth<Out, T, T>;
-        const int64_t work = (flat->size + W - 1) / W;
-        const bool contiguous = flat->vectorize && flat->step[0] == 1 && flat->step[1] == 1 &&
-                                work / kElementwiseThreads < 2147483647;
-        launch_elementwise(contiguous ? device::binary_contiguous<Op, Out, T, T>
-                                      : device::binary_flat<Op, Out, T, T>,
-                           *flat, work);
+        constexpr int W = device::kVectorWidth<Out, T>;
+        launch_elementwise(device::binary_flat<Op, Out, T, T>, *flat, (flat->size + W - 1) / W);
       } else {
         launch_elementwise(device::binary_strided<Op, Out, T, T>, *strided, strided->size);
       }

@@ -168,7 +168,7 @@ class GpuExecutor final : public detail::StreamExecutor {
   explicit GpuExecutor(const Stream& stream) : device_(stream.device.index) {
     // A malformed EMBER_SPIN_WAIT_US is a ValueError here, in the caller's thread, rather
     // than in the worker threads that poll with it.
-    detail::spin_wait_microseconds();
+    config::spin_wait_microseconds();
   }
 
   uint64_t submit(detail::Task task) override {

@@ -44,27 +44,6 @@ __global__ void binary_flat(FlatArgs<2> args) {
   }
 }
 
-/// binary_flat for two contiguous operands, every pointer 16-byte aligned, and a grid that
-/// covers the array: one chunk per thread, no broadcast test, no loop. Half the
-/// instructions of binary_flat, which brings a bandwidth-bound add to PyTorch's time.
-template <class Op, class Out, class A, class B>
-__global__ void binary_contiguous(FlatArgs<2> args) {
-  device::launch_dependents();
-  constexpr int W = kVectorWidth<Out, A, B>;
-  const int64_t i = thread_start(W);
-  if (i >= args.size) return;
-  const bool vector = i + W <= args.size;
-  A a[W];
-  B b[W];
-  Out r[W];
-  load_chunk<A, W>(args.in[0], 1, i, args.size, vector, a);
-  load_chunk<B, W>(args.in[1], 1, i, args.size, vector, b);
-  const Op op;
-#pragma unroll
-  for (int j = 0; j < W; ++j) r[j] = op(a[j], b[j]);
-  store_chunk<Out, W>(args.out, i, args.size, vector, r);
-}
-
 template <class Op, class Out, class A, class B, class C>
 __global__ void ternary_flat(FlatArgs<3> args) {
   constexpr int W = kVectorWidth<Out, A, B, C>;
