@@ -377,7 +377,7 @@ TEST(CudaFast, AttentionPrefillMatchesCpu) {
   EMBER_REQUIRE_GPU();
   const std::vector<AttentionCase> cases = {{1, 16, 8, 100, 100, 128}, {2, 8, 2, 77, 130, 64},
                                             {1, 4, 4, 64, 64, 128},   {1, 6, 3, 200, 331, 128},
-                                            {1, 4, 2, 40, 20, 64}};
+                                            {1, 4, 2, 40, 20, 64},    {1, 8, 2, 70, 90, 256}};
   unsigned seed = 700;
   for (const auto& c : cases) {
     for (Dtype dtype : {bfloat16, float16}) {

@@ -142,7 +142,7 @@ struct AttentionArgs {
 bool launch_attention_decode(const AttentionArgs& args, void* (*temporary)(size_t bytes));
 
 /// Attention of more queries on tensor cores (flash_prefill.cu): bfloat16 or float16, head
-/// size 64 or 128, no mask or the causal one, 16-byte aligned rows. Returns false otherwise.
+/// size 64, 128 or 256, no mask or the causal one, 16-byte aligned rows. Returns false otherwise.
 bool launch_attention_prefill(const AttentionArgs& args);
 
 

@@ -4,7 +4,7 @@
 // 16 rows each; key and value tiles of 64 rows go through shared memory; the scores of a
 // tile are a warp's mma.sync accumulators, never written out; the softmax is online, in
 // float32, and the probabilities go back to 16 bits as the A operand of the second product.
-// 16-bit inputs (bfloat16, float16), head sizes 64 and 128, no mask or the causal one
+// 16-bit inputs (bfloat16, float16), head sizes 64, 128 and 256, no mask or the causal one
 // (query l sees keys up to S - L + l); other calls keep the composition (fast.cpp).
 #include <cmath>
 #include <cstdint>
@@ -121,11 +121,17 @@ __global__ void __launch_bounds__(kThreads) flash_prefill_kernel(PrefillParams p
 
   load_tile<T, D>(q_tile, queries + static_cast<int64_t>(q0) * D, D, min(kRows, p.length - q0));
   __syncthreads();
-  // This warp's 16 query rows as A fragments, one per 16 features.
-  uint32_t q_frag[D / 16][4];
+  // This warp's 16 query rows as A fragments, one per 16 features: held in registers up to
+  // D = 128; at D = 256 the output accumulators need them, so each tile reads them again
+  // from the shared Q tile (which no later load overwrites).
+  constexpr bool kQInRegisters = D <= 128;
+  auto load_q = [&](uint32_t (&frag)[4], int kk) {
+    ldmatrix_x4(frag, q_tile + (warp * 16 + lane % 16) * kStride<D> + kk * 16 + (lane / 16) * 8);
+  };
+  uint32_t q_frag[kQInRegisters ? D / 16 : 1][4];
+  if constexpr (kQInRegisters) {
 #pragma unroll
-  for (int kk = 0; kk < D / 16; ++kk) {
-    ldmatrix_x4(q_frag[kk], q_tile + (warp * 16 + lane % 16) * kStride<D> + kk * 16 + (lane / 16) * 8);
+    for (int kk = 0; kk < D / 16; ++kk) load_q(q_frag[kk], kk);
   }
 
   float o[D / 8][4] = {};
@@ -146,13 +152,16 @@ __global__ void __launch_bounds__(kThreads) flash_prefill_kernel(PrefillParams p
     float s[kKeys / 8][4] = {};
 #pragma unroll
     for (int kk = 0; kk < D / 16; ++kk) {
+      uint32_t q_reloaded[4];
+      if constexpr (!kQInRegisters) load_q(q_reloaded, kk);
+      const uint32_t(&a)[4] = kQInRegisters ? q_frag[kQInRegisters ? kk : 0] : q_reloaded;
 #pragma unroll
       for (int nb = 0; nb < kKeys / 8; nb += 2) {
         uint32_t b[4];
         ldmatrix_x4(b, k_tile + (nb * 8 + (lane / 16) * 8 + lane % 8) * kStride<D> + kk * 16 +
                            ((lane / 8) % 2) * 8);
-        mma<T>(s[nb], q_frag[kk], b[0], b[1]);
-        mma<T>(s[nb + 1], q_frag[kk], b[2], b[3]);
+        mma<T>(s[nb], a, b[0], b[1]);
+        mma<T>(s[nb + 1], a, b[2], b[3]);
       }
     }
 
@@ -266,7 +275,8 @@ bool aligned_rows(const void* base, const AttentionStrides& s) {
 
 bool launch_attention_prefill(const AttentionArgs& args) {
   const bool half = args.dtype == bfloat16 || args.dtype == float16;
-  if (!half || (args.head_dim != 64 && args.head_dim != 128) || args.mask.data != nullptr ||
+  const int d = args.head_dim;
+  if (!half || (d != 64 && d != 128 && d != 256) || args.mask.data != nullptr ||
       args.length <= 0 || args.kv_length <= 0 || args.kv_heads <= 0 ||
       args.query_heads % args.kv_heads != 0 || !aligned_rows(args.keys, args.key_strides) ||
       !aligned_rows(args.values, args.value_strides) ||
@@ -274,11 +284,11 @@ bool launch_attention_prefill(const AttentionArgs& args) {
       reinterpret_cast<uintptr_t>(args.out) % 16 != 0) {
     return false;
   }
-  if (args.dtype == bfloat16) {
-    args.head_dim == 64 ? launch<bfloat16_t, 64>(args) : launch<bfloat16_t, 128>(args);
-  } else {
-    args.head_dim == 64 ? launch<float16_t, 64>(args) : launch<float16_t, 128>(args);
-  }
+  auto by_head_dim = [&](auto tag) {
+    using T = decltype(tag);
+    d == 64 ? launch<T, 64>(args) : d == 128 ? launch<T, 128>(args) : launch<T, 256>(args);
+  };
+  args.dtype == bfloat16 ? by_head_dim(bfloat16_t{}) : by_head_dim(float16_t{});
   return true;
 }
 
