@@ -1,7 +1,8 @@
 // GPU throughput of the op library (issue 4's speed targets), one JSON object per line:
 // device copy bandwidth, elementwise add on 256M elements (float32, bfloat16), row sum of
 // 4096 x 65536, softmax of 8192 x 32768 bf16, decode attention (bf16, 16/8 heads, 4096
-// keys, unmasked and with a prefix mask), decode-shaped matrix-vector products, matmul 8192^3 bf16 and 4096^3 float32 (TF32
+// keys, unmasked and with a prefix mask), causal prefill attention (2048 queries, bf16),
+// decode-shaped matrix-vector products, matmul 8192^3 bf16 and 4096^3 float32 (TF32
 // when EMBER_CUDA_TF32=1), and the per-node cost of a 10,000-node chain of small adds,
 // evaluated node by node and replayed as a captured graph (capture_graph), and the round
 // trip of one small eval.
@@ -113,6 +114,14 @@ int main(int argc, char** argv) {
     eval(valid);
     run(only, "attention_decode_bf16_2176_of_4096", "GB/s", 2.0 * 8 * 2176 * 128 * 2,
         [&] { return fast::scaled_dot_product_attention(q, k, v, scale, "array", valid); });
+  }
+  if (wants(only, {"attention_prefill_bf16_2048"})) {
+    // Causal prefill attention: 2048 queries of 16 heads over 2048 keys of 8 heads, head
+    // size 128 (Qwen3-1.7B). GFLOP/s counts the two products over the causal half.
+    array q = random_on_gpu({1, 16, 2048, 128}, bfloat16);
+    array k = random_on_gpu({1, 8, 2048, 128}, bfloat16), v = random_on_gpu({1, 8, 2048, 128}, bfloat16);
+    run(only, "attention_prefill_bf16_2048", "GFLOP/s", 2.0 * 2 * 2048.0 * 2048 * 128 * 16 / 2,
+        [&] { return fast::scaled_dot_product_attention(q, k, v, 1.0f / std::sqrt(128.0f), "causal"); });
   }
   {
     // Decode projections (x[1, depth] @ w^T, w [cols, depth] bf16: Qwen3-1.7B's fused qkv,

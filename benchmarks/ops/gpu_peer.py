@@ -82,6 +82,15 @@ def torch_cases(only=None):
             "GB/s", 2.0 * 8 * 2176 * 128 * 2,
             median_ms(lambda: sdpa(q, k, v, attn_mask=valid, enable_gqa=True)))
         del q, k, v
+    if wanted("attention_prefill_bf16_2048"):
+        q = torch.rand(1, 16, 2048, 128, device=dev, dtype=torch.bfloat16)
+        k = torch.rand(1, 8, 2048, 128, device=dev, dtype=torch.bfloat16)
+        v = torch.rand(1, 8, 2048, 128, device=dev, dtype=torch.bfloat16)
+        sdpa = torch.nn.functional.scaled_dot_product_attention
+        out["attention_prefill_bf16_2048"] = (
+            "GFLOP/s", 2.0 * 2 * 2048 * 2048 * 128 * 16 / 2,
+            median_ms(lambda: sdpa(q, k, v, is_causal=True, enable_gqa=True)))
+        del q, k, v
     for cols, depth in ((2048, 2048), (4096, 2048), (12288, 2048), (2048, 6144)):
         if not wanted(f"gemv_bf16_{cols}x{depth}"):
             continue

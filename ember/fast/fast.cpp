@@ -277,14 +277,20 @@ array scaled_dot_product_attention(const array& queries, const array& keys, cons
               "mask_mode must be \"\", \"causal\" or \"array\", got \"", mask_mode, "\"");
   EMBER_CHECK((mask_mode == "array") == mask_arr.has_value(), ValueError, op,
               "mask_arr is required with mask_mode \"array\" and only then");
-  // Decode-shaped calls on the GPU run as one fused node (the CUDA kernel's limits).
+  // On the GPU, one fused node within the CUDA kernels' limits: decode-shaped calls (at
+  // most 8 queries; sdpa.cu) and 16-bit prefill without an array mask, head size 64, 128
+  // or 256 (tensor cores; flash_prefill.cu).
   const Stream stream = to_stream(s);
   const Dtype dtype = queries.dtype();
-  const bool fused_head_dim =
-      head_dim == 64 || head_dim == 80 || head_dim == 96 || head_dim == 128 || head_dim == 256;
-  if (stream.device.type == Device::gpu && length >= 1 && length <= 8 && kv_length >= 1 &&
-      batch >= 1 && fused_head_dim && values.shape(3) == head_dim && has_kernel_dtype(dtype) &&
-      keys.dtype() == dtype && values.dtype() == dtype) {
+  const bool decode = length <= 8 && has_kernel_dtype(dtype) &&
+                      (head_dim == 64 || head_dim == 80 || head_dim == 96 || head_dim == 128 ||
+                       head_dim == 256);
+  const bool prefill = length > 8 && (dtype == bfloat16 || dtype == float16) &&
+                       (head_dim == 64 || head_dim == 128 || head_dim == 256) &&
+                       mask_mode != "array";
+  if (stream.device.type == Device::gpu && (decode || prefill) && length >= 1 &&
+      kv_length >= 1 && batch >= 1 && values.shape(3) == head_dim && keys.dtype() == dtype &&
+      values.dtype() == dtype) {
     std::optional<array> mask;
     if (mask_arr) {
       mask = attention_kernel_mask(*mask_arr, {batch, q_heads, length, kv_length}, stream);

@@ -368,6 +368,36 @@ TEST(CudaFast, AttentionDecodeOtherShapesAndLayouts) {
   expect_same(cpu, gpu, "unaligned key rows", tolerance_for(bfloat16));
 }
 
+// Prefill-shaped calls (more than 8 queries) of 16-bit inputs run the tensor-core kernel
+// (flash_prefill.cu): against the CPU's float32 composition, with grouped heads, a query
+// tile cut short, keys past the last tile boundary, a cache longer than the queries
+// (causal offset), key rows read in place from a wider cache, and rows that see no key
+// (more queries than keys under "causal": NaN, as the composition gives).
+TEST(CudaFast, AttentionPrefillMatchesCpu) {
+  EMBER_REQUIRE_GPU();
+  const std::vector<AttentionCase> cases = {{1, 16, 8, 100, 100, 128}, {2, 8, 2, 77, 130, 64},
+                                            {1, 4, 4, 64, 64, 128},   {1, 6, 3, 200, 331, 128},
+                                            {1, 4, 2, 40, 20, 64},    {1, 8, 2, 70, 90, 256}};
+  unsigned seed = 700;
+  for (const auto& c : cases) {
+    for (Dtype dtype : {bfloat16, float16}) {
+      for (const std::string mode : {"", "causal"}) {
+        const float scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
+        auto cpu_in = attention_inputs(c, dtype, seed, kCpu);
+        auto gpu_in = attention_inputs(c, dtype, seed, kGpu);
+        seed += 3;
+        array cpu = fast::scaled_dot_product_attention(cpu_in[0], cpu_in[1], cpu_in[2], scale,
+                                                       mode, std::nullopt, kCpu);
+        array gpu = fast::scaled_dot_product_attention(gpu_in[0], gpu_in[1], gpu_in[2], scale,
+                                                       mode, std::nullopt, kGpu);
+        const std::string what = attention_name(c, dtype, mode);
+        ASSERT_EQ(primitive_name(gpu), "ScaledDotProductAttention") << what;
+        expect_same(cpu, gpu, what, tolerance_for(dtype));
+      }
+    }
+  }
+}
+
 // Calls outside the kernel's limits keep the composition on the GPU and still match.
 TEST(CudaFast, AttentionOutsideDecodeUsesTheComposition) {
   EMBER_REQUIRE_GPU();

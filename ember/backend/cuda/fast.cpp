@@ -234,7 +234,9 @@ void ScaledDotProductAttention::eval_gpu(const std::vector<array>& inputs, array
                                  .scale = scale_,
                                  .causal = causal_,
                                  .mask = mask};
-  const bool launched = cuda::launch_attention_decode(args, &cuda::temporary);
+  const bool launched = args.length > cuda::kMaxAttentionDecodeQueries
+                            ? cuda::launch_attention_prefill(args)
+                            : cuda::launch_attention_decode(args, &cuda::temporary);
   EMBER_CHECK(launched, NotImplementedError, "[", name(), "] no kernel for ", q.dtype(),
               " with head size ", q.shape(3), ", ", q.shape(2), " queries and ",
               has_mask_ ? dtype_name(mask.dtype) : "no", " mask");

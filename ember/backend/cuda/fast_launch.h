@@ -141,4 +141,9 @@ struct AttentionArgs {
 /// held until the task completes. Returns false for a dtype, head size or shape it lacks.
 bool launch_attention_decode(const AttentionArgs& args, void* (*temporary)(size_t bytes));
 
+/// Attention of more queries on tensor cores (flash_prefill.cu): bfloat16 or float16, head
+/// size 64, 128 or 256, no mask or the causal one, 16-byte aligned rows. Returns false otherwise.
+bool launch_attention_prefill(const AttentionArgs& args);
+
+
 }  // namespace ember::cuda
