@@ -18,7 +18,8 @@
 # runtime libraries the GPU image lacks is the robust path, and it spends no device time
 # compiling. Binaries from the older build machine (Debian 12, glibc 2.36) run on the
 # newer GPU image. The build-there path stays for images that have those packages.
-# Carry `build/gpu-bundle` with the device call (about 15-20 MiB of the 64 MiB allowed).
+# Carry `build/gpu-bundle` with the device call (about 15-20 MiB of the 64 MiB allowed), and
+# `build/mlx-cuda` (about 30 MiB, from benchmarks/peers/mlx_cuda_pack.py) for the MLX peer.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -124,6 +125,24 @@ fi
 
 # Benchmarks against PyTorch / transformers in the same run (skip with EMBER_GPU_BENCH=0).
 if [ "${EMBER_GPU_BENCH:-1}" = 1 ]; then
+  # The MLX peer (MLX's CUDA build and mlx-lm, packed on the build machine by
+  # benchmarks/peers/mlx_cuda_pack.py): gpu_peer.py and lm_peer.py add its columns when
+  # `import mlx.core` works. libmlx.so's RPATH looks for cuDNN, NCCL and cuBLAS in the
+  # site's `nvidia` directory; PyTorch's wheels installed those, so the site links to them.
+  mlx_pack=build/mlx-cuda/mlx-cuda.tar.xz
+  compute_cap=$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader 2>/dev/null | head -1)
+  if [ ! -f "$mlx_pack" ]; then
+    record "MLX peer" "none (no $mlx_pack; python3 benchmarks/peers/mlx_cuda_pack.py makes it)"
+  elif [ "$compute_cap" != "9.0" ]; then
+    record "MLX peer" "none (the pack holds sm_90 code only; this GPU is ${compute_cap:-unknown})"
+  else
+    mlx_site=/tmp/mlx-site
+    rm -rf "$mlx_site" && mkdir -p "$mlx_site" && tar -C "$mlx_site" -xJf "$mlx_pack"
+    nvidia_dir=$(python3 -c 'import nvidia; print(list(nvidia.__path__)[0])' 2>/dev/null)
+    [ -n "$nvidia_dir" ] && ln -sfn "$nvidia_dir" "$mlx_site/nvidia"
+    export PYTHONPATH="$mlx_site${PYTHONPATH:+:$PYTHONPATH}"
+    record "MLX peer" "$(cat "$mlx_site/MLX_PACK")"
+  fi
   bin_dir=${run_dir:+$run_dir/bin}
   ops_bench=${bin_dir:-build/cuda/benchmarks}/gpu_ops_bench
   lm_bench=${bin_dir:-build/cuda/bin}/lm_bench

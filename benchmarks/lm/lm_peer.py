@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Prefill and decode throughput, ember vs HF transformers, batch 1, bf16, on the GPU machine.
+"""Prefill and decode throughput, ember vs HF transformers (and mlx-lm on MLX's CUDA build
+when it imports), batch 1, bf16, on the GPU machine.
 
 Makes random-weight model folders shaped like Qwen3-1.7B and like a Qwen3.5 hybrid of
 similar size (transformers writes them; weights are random, so only speed is measured),
@@ -9,6 +10,10 @@ ember / transformers, and decode as a fraction of the memory-bandwidth limit
 (weight bytes per token / measured copy bandwidth).
 
     python3 benchmarks/lm/lm_peer.py --lm-bench build/release/bin/lm_bench [--models qwen3,qwen3_5]
+
+mlx-lm runs in a process of its own (mlx_lm_time.py, on the same folder, after ember);
+scripts/gpu.sh puts benchmarks/peers/mlx_cuda_pack.py's pack on the path. When it cannot
+run, its columns read "-" and the reason is printed. --no-mlx leaves it out.
 """
 import argparse
 import json
@@ -76,6 +81,24 @@ def time_transformers(model, vocab, prompt_tokens, gen_tokens, runs):
     return prompt_tokens / best_prefill, gen_tokens / best_decode
 
 
+def time_mlx_lm(name, folder, args):
+    """mlx_lm_time.py's figures on `folder` ({prefill_tps, decode_tps, ...}), or None with the
+    reason printed."""
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "mlx_lm_time.py")
+    result = subprocess.run(
+        [sys.executable, script, "--model", folder, "--prompt-tokens", str(args.prompt_tokens),
+         "--gen-tokens", str(args.gen_tokens), "--runs", str(args.runs)],
+        capture_output=True, text=True)
+    if result.returncode != 0:
+        print(f"[{name}] mlx-lm not measured: {result.stderr.strip()[-600:]}", flush=True)
+        return None
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    if "gpu" not in figures["device"]:
+        print(f"[{name}] mlx-lm not counted: it ran on {figures['device']}", flush=True)
+        return None
+    return figures
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--lm-bench", required=True)
@@ -88,6 +111,7 @@ def main():
     parser.add_argument("--ab-env", action="append", default=[], metavar="VAR=VALUE",
                         help="also run lm_bench with VAR=VALUE in its environment (same lease A/B, "
                              "e.g. EMBER_CUDA_PDL=0); repeatable")
+    parser.add_argument("--no-mlx", action="store_true", help="leave mlx-lm out")
     args = parser.parse_args()
     rows = []
     for name in args.models.split(","):
@@ -103,9 +127,10 @@ def main():
                 [args.lm_bench, "--model", folder, "--device", "gpu", "--prompt-tokens",
                  str(args.prompt_tokens), "--gen-tokens", str(args.gen_tokens), "--runs",
                  str(args.runs)], capture_output=True, text=True)
+            mlx = None if args.no_mlx else time_mlx_lm(name, folder, args)
             if result.returncode != 0:
                 print(f"[{name}] ember lm_bench failed:\n{result.stderr[-3000:]}", file=sys.stderr)
-                rows.append((name, hf_prefill, None, hf_decode, None, None))
+                rows.append((name, hf_prefill, None, hf_decode, None, None, mlx))
                 continue
             # EMBER_CUDA_PROFILE=1 in the environment: lm_bench's launch profile.
             for line in result.stderr.splitlines():
@@ -143,15 +168,23 @@ def main():
                 else:
                     print(f"[{name}] A/B {setting} failed: {other.stderr.strip()[-300:]}", flush=True)
             rows.append((name, hf_prefill, ember["prefill_tps"], hf_decode, ember["decode_tps"],
-                         ember["decode_bandwidth_fraction"]))
+                         ember["decode_bandwidth_fraction"], mlx))
             print(json.dumps({"model": name, "hf_prefill_tps": hf_prefill,
-                              "hf_decode_tps": hf_decode, "ember": ember}), flush=True)
-    print(f"\n{'model':8} {'prefill HF':>11} {'ember':>9} {'ratio':>6} {'decode HF':>10} "
-          f"{'ember':>8} {'ratio':>6} {'of BW limit':>11}")
-    for name, hp, ep, hd, ed, frac in rows:
-        fmt = lambda v, w, p=1: f"{v:{w}.{p}f}" if v is not None else f"{'-':>{w}}"
-        print(f"{name:8} {fmt(hp, 11)} {fmt(ep, 9)} {fmt(ep / hp if ep else None, 6, 2)} "
-              f"{fmt(hd, 10)} {fmt(ed, 8)} {fmt(ed / hd if ed else None, 6, 2)} "
+                              "hf_decode_tps": hf_decode, "ember": ember, "mlx_lm": mlx}), flush=True)
+
+    def fmt(v, w, p=1):
+        return f"{v:{w}.{p}f}" if v is not None else f"{'-':>{w}}"
+
+    def ratio(ours, theirs):
+        return ours / theirs if ours and theirs else None
+
+    print(f"\n{'model':8} {'prefill HF':>11} {'mlx-lm':>9} {'ember':>9} {'/HF':>6} {'/mlx':>6} "
+          f"{'decode HF':>10} {'mlx-lm':>8} {'ember':>8} {'/HF':>6} {'/mlx':>6} {'of BW limit':>11}")
+    for name, hp, ep, hd, ed, frac, mlx in rows:
+        mp, md = (mlx["prefill_tps"], mlx["decode_tps"]) if mlx else (None, None)
+        print(f"{name:8} {fmt(hp, 11)} {fmt(mp, 9)} {fmt(ep, 9)} {fmt(ratio(ep, hp), 6, 2)} "
+              f"{fmt(ratio(ep, mp), 6, 2)} {fmt(hd, 10)} {fmt(md, 8)} {fmt(ed, 8)} "
+              f"{fmt(ratio(ed, hd), 6, 2)} {fmt(ratio(ed, md), 6, 2)} "
               f"{fmt(frac * 100 if frac is not None else None, 10)}%")
 
 
