@@ -75,17 +75,29 @@ __device__ __forceinline__ uint32_t pack(float low, float high) {
   return out;
 }
 
-// Copies `rows` rows of D elements (row r at src + r * stride elements) into a shared tile
-// of kRows rows; rows past `rows` are zero.
+// Starts copying `rows` rows of D elements (row r at src + r * stride elements) into a
+// shared tile of kRows rows with cp.async (16 bytes a copy, through L2 only); rows past
+// `rows` are filled with zeros (a source size of 0). The copies land after cp_async_wait.
 template <class T, int D>
-__device__ __forceinline__ void load_tile(T* tile, const T* src, int64_t stride, int rows) {
+__device__ __forceinline__ void load_tile_async(T* tile, const T* src, int64_t stride, int rows) {
   constexpr int kChunks = D / 8;  // 16-byte chunks a row
+#pragma unroll
   for (int c = threadIdx.x; c < kRows * kChunks; c += kThreads) {
     const int r = c / kChunks, col = (c % kChunks) * 8;
-    uint4 value = make_uint4(0, 0, 0, 0);
-    if (r < rows) value = *reinterpret_cast<const uint4*>(src + r * stride + col);
-    *reinterpret_cast<uint4*>(tile + r * kStride<D> + col) = value;
+    const T* from = r < rows ? src + r * stride + col : src;
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" ::"r"(
+                     shared_address(tile + r * kStride<D> + col)),
+                 "l"(from), "r"(r < rows ? 16 : 0));
   }
+  asm volatile("cp.async.commit_group;");
+}
+
+// Waits until at most `pending` of this thread's cp.async groups are still in flight, then
+// for the whole block (so every thread's copies are visible).
+template <int pending>
+__device__ __forceinline__ void cp_async_wait() {
+  asm volatile("cp.async.wait_group %0;" ::"n"(pending));
+  __syncthreads();
 }
 
 struct PrefillParams {
@@ -110,7 +122,8 @@ __global__ void __launch_bounds__(kThreads) flash_prefill_kernel(PrefillParams p
   const int g = lane / 4, t = lane % 4;  // an accumulator's row group and column pair
   const int bh = blockIdx.y, batch = bh / p.query_heads, head = bh % p.query_heads;
   const int kv_head = head / p.group;
-  const int q0 = blockIdx.x * kRows;
+  // Under the causal mask the last query rows see the most keys: they start first.
+  const int q0 = (gridDim.x - 1 - blockIdx.x) * kRows;
   const int offset = p.kv_length - p.length;  // causal: query l sees keys <= l + offset
 
   const T* queries = static_cast<const T*>(p.queries) + (static_cast<int64_t>(bh) * p.length) * D;
@@ -119,8 +132,26 @@ __global__ void __launch_bounds__(kThreads) flash_prefill_kernel(PrefillParams p
   const T* values = static_cast<const T*>(p.values) + batch * p.value_strides.batch +
                     kv_head * p.value_strides.head;
 
-  load_tile<T, D>(q_tile, queries + static_cast<int64_t>(q0) * D, D, min(kRows, p.length - q0));
-  __syncthreads();
+  int key_end = p.kv_length;
+  if (p.causal) key_end = min(key_end, q0 + kRows + offset);  // past the block's last row
+  const int tiles = (key_end + kKeys - 1) / kKeys;
+  auto load_keys = [&](int tile) {
+    const int kv0 = tile * kKeys;
+    load_tile_async<T, D>(k_tile, keys + kv0 * p.key_strides.sequence, p.key_strides.sequence,
+                          min(kKeys, p.kv_length - kv0));
+  };
+  auto load_values = [&](int tile) {
+    const int kv0 = tile * kKeys;
+    load_tile_async<T, D>(v_tile, values + kv0 * p.value_strides.sequence,
+                          p.value_strides.sequence, min(kKeys, p.kv_length - kv0));
+  };
+  // The pipeline (FlashAttention-2's): while the warps multiply Q by key tile j, value tile
+  // j is on its way; while they multiply by value tile j, key tile j + 1 is. One buffer of
+  // each suffices, as every buffer is refilled only after a barrier that follows its reads.
+  load_tile_async<T, D>(q_tile, queries + static_cast<int64_t>(q0) * D, D,
+                        min(kRows, p.length - q0));
+  if (tiles > 0) load_keys(0);
+  cp_async_wait<0>();
   // This warp's 16 query rows as A fragments, one per 16 features: held in registers up to
   // D = 128; at D = 256 the output accumulators need them, so each tile reads them again
   // from the shared Q tile (which no later load overwrites).
@@ -139,14 +170,11 @@ __global__ void __launch_bounds__(kThreads) flash_prefill_kernel(PrefillParams p
   float row_sum[2] = {0.f, 0.f};              // this thread's share of the row sums
   const int row_base = q0 + warp * 16 + g;
 
-  int key_end = p.kv_length;
-  if (p.causal) key_end = min(key_end, q0 + kRows + offset);  // past the block's last row
-  for (int kv0 = 0; kv0 < key_end; kv0 += kKeys) {
-    const int rows = min(kKeys, p.kv_length - kv0);
-    __syncthreads();  // the previous tile's reads are done
-    load_tile<T, D>(k_tile, keys + kv0 * p.key_strides.sequence, p.key_strides.sequence, rows);
-    load_tile<T, D>(v_tile, values + kv0 * p.value_strides.sequence, p.value_strides.sequence, rows);
-    __syncthreads();
+  for (int tile = 0; tile < tiles; ++tile) {
+    const int kv0 = tile * kKeys;
+    // Key tile `tile` has landed (the wait before the loop, or the one at the end of the
+    // previous turn), and every warp is done with the previous value tile.
+    load_values(tile);
 
     // Scores of the warp's 16 rows against the tile's 64 keys: 8 blocks of 8 keys.
     float s[kKeys / 8][4] = {};
@@ -165,7 +193,10 @@ __global__ void __launch_bounds__(kThreads) flash_prefill_kernel(PrefillParams p
       }
     }
 
-    // Mask, scale, and the running maximum of each of the thread's two rows.
+    // Mask (only a tile that reaches past the array's end or the block's first causal
+    // limit has keys to hide), scale, and the running maximum of the thread's two rows.
+    const bool masked =
+        kv0 + kKeys > p.kv_length || (p.causal && kv0 + kKeys - 1 > q0 + offset);
     float tile_max[2] = {-INFINITY, -INFINITY};
 #pragma unroll
     for (int nb = 0; nb < kKeys / 8; ++nb) {
@@ -173,7 +204,8 @@ __global__ void __launch_bounds__(kThreads) flash_prefill_kernel(PrefillParams p
       for (int e = 0; e < 4; ++e) {
         const int key = kv0 + nb * 8 + 2 * t + (e & 1);
         const int row = row_base + (e / 2) * 8;
-        const bool valid = key < p.kv_length && (!p.causal || key <= row + offset);
+        const bool valid =
+            !masked || (key < p.kv_length && (!p.causal || key <= row + offset));
         s[nb][e] = valid ? s[nb][e] * p.scale_log2 : -INFINITY;
         tile_max[e / 2] = fmaxf(tile_max[e / 2], s[nb][e]);
       }
@@ -203,6 +235,10 @@ __global__ void __launch_bounds__(kThreads) flash_prefill_kernel(PrefillParams p
       }
     }
 
+    // Value tile `tile` has landed and every warp is done with the key tile: fetch the next.
+    cp_async_wait<0>();
+    if (tile + 1 < tiles) load_keys(tile + 1);
+
     // o += P V: the score accumulators of key blocks 2kk, 2kk + 1 are the A fragment of
     // keys [16kk, 16kk + 16); V's B fragments come transposed from the row-major tile.
 #pragma unroll
@@ -220,6 +256,7 @@ __global__ void __launch_bounds__(kThreads) flash_prefill_kernel(PrefillParams p
         mma<T>(o[nb + 1], a, b[2], b[3]);
       }
     }
+    cp_async_wait<0>();  // the next key tile has landed; every warp is done with this value tile
   }
 
   // Each row's sum over its 4 threads, then the normalised rows (a row that saw no key
