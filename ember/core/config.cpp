@@ -31,6 +31,10 @@ constexpr EnvironmentVariable kVariables[] = {
      "Microseconds a host wait (eval on a GPU result, a GPU stream's launcher and completion "
      "worker between tasks) polls, yielding the core, before it sleeps; 0 = sleep at once "
      "(core/spin_wait.h)."},
+    {"EMBER_DELTA_CHUNK", "128",
+     "Chunk length of the gated delta rule's chunked form, which the GPU runs for sequences "
+     "of at least 256 steps (prefill; fast/delta_chunked.h); 0 = the step-by-step kernel "
+     "for every length."},
     {"EMBER_CPU_MEMORY_LIMIT", "physical memory",
      "Initial hard limit in bytes on active CPU memory (G4); set_memory_limit overrides it."},
 };
@@ -68,6 +72,17 @@ int64_t spin_wait_microseconds() {
     return value ? parse_int("EMBER_SPIN_WAIT_US", value) : 2000;
   }();
   return bound;
+}
+
+int64_t delta_rule_chunk() {
+  static const int64_t chunk = [] {
+    const char* value = std::getenv("EMBER_DELTA_CHUNK");
+    const int64_t parsed = value ? parse_int("EMBER_DELTA_CHUNK", value) : 128;
+    EMBER_CHECK(parsed >= 0 && parsed <= 4096, ValueError, "[config] ",
+                "EMBER_DELTA_CHUNK must be 0 (off) or a chunk length up to 4096, got ", parsed);
+    return parsed;
+  }();
+  return chunk;
 }
 
 int64_t cpu_memory_limit_from_environment() {

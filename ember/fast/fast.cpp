@@ -6,9 +6,11 @@
 #include <cmath>
 #include <initializer_list>
 
+#include "ember/core/config.h"
 #include "ember/core/errors.h"
 #include "ember/core/ops.h"
 #include "ember/core/primitives/elementwise.h"
+#include "ember/fast/delta_chunked.h"
 #include "ember/fast/primitives.h"
 #include "ember/fast/reference.h"
 
@@ -398,6 +400,18 @@ void check_delta_rule_shapes(const char* op, const array& q, const array& k, con
               shape_to_string(state.shape()), " must have shape ", shape_to_string(state_shape));
 }
 
+// Whether a delta rule over `steps` steps takes the chunked form (delta_chunked.h): on the
+// GPU from kChunkedMinSteps on, where its ~11 nodes a chunk and ~60 around them cost less
+// than the step-by-step kernel's ~2.8 us a step (H200, benchmarks/lm/NOTES.md). The CPU
+// runs the recurrence at every length.
+constexpr int kChunkedMinSteps = 256;
+
+bool use_chunked_delta_rule(const Stream& stream, int steps) {
+  if (stream.device.type != Device::gpu || steps < kChunkedMinSteps) return false;
+  const int64_t chunk = config::delta_rule_chunk();
+  return chunk > 0 && steps >= 2 * chunk;
+}
+
 void check_floating(const char* op, std::initializer_list<const array*> arrays) {
   for (const array* a : arrays) {
     EMBER_CHECK(is_floating_point(a->dtype()), TypeError, op, "inputs must be floating, got ",
@@ -414,6 +428,10 @@ std::pair<array, array> gated_delta_rule(const array& q, const array& k, const a
   check_delta_rule_shapes(op, q, k, v, state, {{"g", &g}, {"beta", &beta}});
   check_floating(op, {&q, &k, &v, &g, &beta, &state});
   const Stream stream = to_stream(s);
+  if (use_chunked_delta_rule(stream, q.shape(1))) {
+    return detail::gated_delta_chunked(q, k, v, g, beta, state,
+                                       static_cast<int>(config::delta_rule_chunk()), stream);
+  }
   std::vector<array> inputs;
   for (const array* a : {&q, &k, &v, &g, &beta, &state}) {
     inputs.push_back(contiguous(astype(*a, float32, stream), false, stream));
@@ -438,6 +456,11 @@ std::pair<array, array> gated_delta_update(const array& q, const array& k, const
     if (!has_kernel_dtype(x->dtype())) {
       return reference::gated_delta_update(q, k, v, a, b, a_log, dt_bias, state, normalize_qk, s);
     }
+  }
+  // A long sequence on the GPU: the gates and norms as ops, then the chunked form (through
+  // gated_delta_rule).
+  if (use_chunked_delta_rule(to_stream(s), q.shape(1))) {
+    return reference::gated_delta_update(q, k, v, a, b, a_log, dt_bias, state, normalize_qk, s);
   }
   // Inputs are read in place, strided views included (q, k and v are slices of the conv's
   // output), so a decode step adds no copies; the gates' parameters and the state are

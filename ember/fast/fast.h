@@ -100,7 +100,9 @@ array matmul_swiglu(const array& x, const array& w, StreamOrDevice s = {});
 /// q, k: [B, T, Hk, Dk]; v: [B, T, Hv, Dv] with Hv a multiple of Hk (value head h reads key
 /// head h / (Hv / Hk)); g (log decay), beta: [B, T, Hv]; state: [B, Hv, Dk, Dv] float32.
 /// q and k are used as given (normalise and scale them first). Returns {y [B, T, Hv, Dv]
-/// in v's dtype, the final state (float32)}.
+/// in v's dtype, the final state (float32)}. On the GPU a sequence of 256 steps or more
+/// runs in chunks (fast/delta_chunked.h, EMBER_DELTA_CHUNK): the same function in float32,
+/// summed in another order.
 std::pair<array, array> gated_delta_rule(const array& q, const array& k, const array& v,
                                          const array& g, const array& beta, const array& state,
                                          StreamOrDevice s = {});

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "ember/ember.h"
+#include "ember/fast/delta_chunked.h"
 #include "ember/fast/primitives.h"
 #include "ember/fast/reference.h"
 
@@ -860,6 +861,52 @@ TEST(FastGatedDeltaRule, MatchesTheStepwiseReference) {
       expect_matches(y, y_ref, "y " + what, delta_tolerance(dtype));
       expect_matches(state, state_ref, "state " + what, delta_tolerance(float32));
     }
+  }
+}
+
+TEST(FastGatedDeltaRule, ChunkedFormMatchesTheRecurrence) {
+  // q and k l2-normalised as a Gated DeltaNet layer has them (q also scaled by Dk^-1/2),
+  // over sequences that end inside a chunk, with mild and with strong decay (a chunk's
+  // cumulative log decay then reaches -1000: exp of it underflows).
+  struct ChunkCase {
+    DeltaCase c;
+    int chunk;
+    float min_log_decay;
+  };
+  const std::vector<ChunkCase> cases = {{{1, 200, 2, 4, 32, 16}, 64, -1.0f},
+                                        {{2, 64, 2, 2, 16, 8}, 64, -1.0f},
+                                        {{1, 1, 1, 2, 8, 8}, 64, -1.0f},
+                                        {{1, 37, 3, 3, 8, 24}, 4, -1.0f},
+                                        {{1, 150, 1, 2, 128, 128}, 64, -1.0f},
+                                        {{1, 100, 2, 2, 32, 32}, 64, -30.0f},
+                                        {{1, 96, 1, 1, 64, 64}, 32, -0.05f},
+                                        {{1, 300, 1, 2, 128, 128}, 128, -0.05f}};
+  unsigned seed = 700;
+  for (const ChunkCase& cc : cases) {
+    const DeltaCase& c = cc.c;
+    auto unit_rows = [&](unsigned at) {
+      const array x = random_array({c.batch, c.steps, c.key_heads, c.key_dim}, float32, at, -1.0f, 1.0f);
+      return divide(x, sqrt(sum(square(x), -1, true)));
+    };
+    const array q = multiply(unit_rows(seed += 10), array(1.0f / std::sqrt(float(c.key_dim))));
+    const array k = unit_rows(seed + 1);
+    const array v = random_array({c.batch, c.steps, c.value_heads, c.value_dim}, float32, seed + 2);
+    const array g = random_array({c.batch, c.steps, c.value_heads}, float32, seed + 3,
+                                 cc.min_log_decay, -0.01f);
+    const array beta = random_array({c.batch, c.steps, c.value_heads}, float32, seed + 4, 0.0f, 1.0f);
+    const array state = random_array({c.batch, c.value_heads, c.key_dim, c.value_dim}, float32,
+                                     seed + 5, -0.5f, 0.5f);
+    auto [y, final_state] = fast::detail::gated_delta_chunked(q, k, v, g, beta, state, cc.chunk);
+    auto [y_ref, state_ref] = fast::gated_delta_rule(q, k, v, g, beta, state);
+    const std::string what = describe(c, float32) + " chunk " + std::to_string(cc.chunk) +
+                             " decay to " + std::to_string(cc.min_log_decay);
+    expect_matches(y, y_ref, "y " + what, delta_tolerance(float32));
+    expect_matches(final_state, state_ref, "state " + what, delta_tolerance(float32));
+    // In v's dtype, as the recurrence returns y.
+    auto [y16, unused] = fast::detail::gated_delta_chunked(q, k, astype(v, bfloat16), g, beta,
+                                                           state, cc.chunk);
+    auto [y16_ref, unused_ref] = fast::gated_delta_rule(q, k, astype(v, bfloat16), g, beta, state);
+    expect_matches(y16, y16_ref, "bfloat16 y " + what, delta_tolerance(bfloat16));
   }
 }
 

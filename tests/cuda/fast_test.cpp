@@ -174,6 +174,27 @@ TEST(CudaFast, GatedDeltaUpdateStepsChainThroughTheState) {
   expect_same(s_full, state, "state stepwise", {1e-4, 1e-4});
 }
 
+TEST(CudaFast, LongSequencesTakeTheChunkedDeltaRule) {
+  EMBER_REQUIRE_GPU();
+  // From 256 steps the GPU runs the chunked form (fast/delta_chunked.h; the CPU keeps the
+  // recurrence): a sequence ending inside a chunk at the hybrid model's head sizes, through
+  // both entry points, against the CPU's step-by-step result.
+  const DeltaCase c{1, 300, 2, 4, 128, 128};
+  auto in = delta_inputs(c, 77);
+  auto [y_cpu, s_cpu] = fast::gated_delta_rule(in[0], in[1], in[2], in[3], in[4], in[5], kCpu);
+  auto [y_gpu, s_gpu] = fast::gated_delta_rule(in[0], in[1], in[2], in[3], in[4], in[5], kGpu);
+  ASSERT_TRUE(y_gpu.has_primitive());
+  EXPECT_STRNE(y_gpu.primitive().name(), "GatedDeltaRule") << "the GPU kept the recurrence";
+  expect_same(y_cpu, y_gpu, "y chunked", {1e-4, 1e-4});
+  expect_same(s_cpu, s_gpu, "state chunked", {1e-4, 1e-4});
+
+  const UpdateOperands update = update_operands(c, bfloat16, 78);
+  auto [yu_cpu, su_cpu] = run_update(update, update.views(kCpu), update.state, kCpu);
+  auto [yu_gpu, su_gpu] = run_update(update, update.views(kGpu), update.state, kGpu);
+  expect_same(yu_cpu, yu_gpu, "gated_delta_update y chunked", tolerance_for(bfloat16));
+  expect_same(su_cpu, su_gpu, "gated_delta_update state chunked", {1e-4, 1e-4});
+}
+
 TEST(CudaFast, CausalConv1dUpdateMatchesCpu) {
   EMBER_REQUIRE_GPU();
   struct ConvCase {
