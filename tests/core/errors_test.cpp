@@ -3,8 +3,13 @@
 // when the op is built.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <cstdlib>
+#include <set>
 #include <stdexcept>
+#include <string>
 
+#include "ember/core/config.h"
 #include "ember/core/primitive.h"
 #include "ember/ember.h"
 
@@ -45,7 +50,7 @@ std::string message_of(const std::function<void()>& f) {
   return "";
 }
 
-}  // namespace
+
 
 TEST(Errors, KernelErrorSurfacesAtEvalTypedAndNamed) {
   array x = failing(arange(4.0), Failing::How::value_error);
@@ -128,3 +133,39 @@ TEST(Errors, BadInputIsRejectedWhenTheOpIsBuilt) {
   EXPECT_THROW(reshape(a, {4, 2}), ValueError);
   EXPECT_THROW(matmul(ones({2, 2}, int32), ones({2, 2}, int32)), TypeError);
 }
+
+// Variables read once per process (config.h): each case runs in a child process of its
+// own (gtest re-executes the binary), where the first read sees the malformed value.
+void expect_config_error(const char* name, const char* value, int64_t (*read)()) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        ::setenv(name, value, 1);
+        try {
+          read();
+        } catch (const ValueError& e) {
+          std::fprintf(stderr, "ValueError: %s\n", e.what());
+          std::exit(3);
+        }
+        std::exit(0);
+      },
+      ::testing::ExitedWithCode(3), std::string("ValueError: .*") + name)
+      << name << "=" << value;
+}
+
+TEST(Config, MalformedValuesAreValueErrorsNamingTheVariable) {
+  expect_config_error("EMBER_DELTA_CHUNK", "abc", &config::delta_rule_chunk);
+  expect_config_error("EMBER_DELTA_CHUNK", "-64", &config::delta_rule_chunk);
+  expect_config_error("EMBER_DELTA_CHUNK", "5000", &config::delta_rule_chunk);
+  expect_config_error("EMBER_SPIN_WAIT_US", "2ms", &config::spin_wait_microseconds);
+}
+
+TEST(Config, EveryVariableReadIsInTheRegistry) {
+  std::set<std::string> names;
+  for (const auto& variable : config::environment_variables()) names.insert(variable.name);
+  for (const char* name : {"EMBER_DELTA_CHUNK", "EMBER_SPIN_WAIT_US", "EMBER_MAX_GRAPH_DEPTH"}) {
+    EXPECT_TRUE(names.count(name)) << name << " is read but not in config's registry";
+  }
+}
+
+}  // namespace
