@@ -117,4 +117,67 @@ void GatedDeltaRule::eval_cpu(const std::vector<array>& inputs, std::vector<arra
   });
 }
 
+void GatedDeltaChunks::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
+  const array& u_free = inputs[0];
+  const int64_t heads = u_free.shape(0) * u_free.shape(1), chunks = u_free.shape(2),
+                chunk = u_free.shape(3), value_dim = u_free.shape(4), key_dim = inputs[1].shape(4);
+  auto floats = [&](int i) { return static_cast<const float*>(inputs[i].raw_data()); };
+  const float* U_free = floats(0);
+  const float* W = floats(1);
+  const float* Qd = floats(2);
+  const float* attend = floats(3);
+  const float* Kd = floats(4);
+  const float* decay = floats(5);
+  array &y = outputs[0], &state_out = outputs[1];
+  cpu::allocate_output(y);
+  cpu::allocate_output(state_out);
+  float* S_all = static_cast<float*>(state_out.raw_data());
+  cpu::copy_strided(inputs[6], S_all, float32, state_out.strides());
+  float* Y = static_cast<float*>(y.raw_data());
+  std::vector<float> U(chunk * value_dim);
+  for (int64_t bh = 0; bh < heads; ++bh) {
+    float* S = S_all + bh * key_dim * value_dim;
+    for (int64_t n = 0; n < chunks; ++n) {
+      const int64_t row0 = bh * chunks * chunk + n * chunk;  // the chunk's first row
+      const float* w = W + row0 * key_dim;
+      const float* qd = Qd + row0 * key_dim;
+      const float* kd = Kd + row0 * key_dim;
+      const float* a = attend + row0 * chunk;
+      float* yc = Y + row0 * value_dim;
+      for (int64_t c = 0; c < chunk; ++c) {  // U = U~ - W S, and Y = Qd S
+        float* u = U.data() + c * value_dim;
+        float* yr = yc + c * value_dim;
+        const float* uf = U_free + (row0 + c) * value_dim;
+        for (int64_t j = 0; j < value_dim; ++j) u[j] = uf[j], yr[j] = 0.0f;
+        for (int64_t i = 0; i < key_dim; ++i) {
+          const float* row = S + i * value_dim;
+          const float wi = w[c * key_dim + i], qi = qd[c * key_dim + i];
+          for (int64_t j = 0; j < value_dim; ++j) {
+            u[j] -= wi * row[j];
+            yr[j] += qi * row[j];
+          }
+        }
+      }
+      for (int64_t c = 0; c < chunk; ++c) {  // Y += attend U (attend is zero above c)
+        float* yr = yc + c * value_dim;
+        for (int64_t c2 = 0; c2 <= c; ++c2) {
+          const float weight = a[c * chunk + c2];
+          const float* u = U.data() + c2 * value_dim;
+          for (int64_t j = 0; j < value_dim; ++j) yr[j] += weight * u[j];
+        }
+      }
+      const float d = decay[bh * chunks + n];  // S = decay S + Kd^T U
+      for (int64_t i = 0; i < key_dim * value_dim; ++i) S[i] *= d;
+      for (int64_t c = 0; c < chunk; ++c) {
+        const float* u = U.data() + c * value_dim;
+        for (int64_t i = 0; i < key_dim; ++i) {
+          const float k = kd[c * key_dim + i];
+          float* row = S + i * value_dim;
+          for (int64_t j = 0; j < value_dim; ++j) row[j] += k * u[j];
+        }
+      }
+    }
+  }
+}
+
 }  // namespace ember::fast

@@ -149,6 +149,115 @@ __global__ void __launch_bounds__(kColumns * kRowGroups)
   }
 }
 
+// The chunk-after-chunk part of the chunked delta rule (fast/delta_chunked.cpp): the same
+// split as above (a block takes 32 columns of one head's state, a lane a column, its four
+// warps a quarter of the Dk rows each, held in registers for the whole sequence), stepping
+// over chunks instead of steps. A chunk's row products (W S and Qd S: each row of W against
+// the thread's rows of its column) meet across the warps in shared memory; U, the chunk's
+// new values, stays there for attend U and the state update. The operand rows a warp reads
+// are the same for its 32 lanes (broadcast loads of 16 bytes).
+constexpr int kMaxChunk = 256;
+
+template <int R>
+__device__ __forceinline__ float row_dot(const float* row, const float (&s)[R], int first_row,
+                                         int key_dim) {
+  float sum = 0.0f;
+#pragma unroll
+  for (int r = 0; r < R; r += 4) {
+    if (first_row + r < key_dim) {
+      const float4 x = __ldg(reinterpret_cast<const float4*>(row + r));
+      sum += x.x * s[r] + x.y * s[r + 1] + x.z * s[r + 2] + x.w * s[r + 3];
+    }
+  }
+  return sum;
+}
+
+template <int R>
+__global__ void __launch_bounds__(kColumns * kRowGroups)
+    gated_delta_chunks_kernel(const DeltaChunksArgs args) {
+  extern __shared__ float chunk_shared[];
+  const int C = args.chunk, key_dim = args.key_dim, value_dim = args.value_dim;
+  float* partial = chunk_shared;                         // [kRowGroups][C][kColumns]
+  float* u_shared = chunk_shared + kRowGroups * C * kColumns;  // [C][kColumns]
+  const int column_blocks = (value_dim + kColumns - 1) / kColumns;
+  const int bh = blockIdx.x / column_blocks;
+  const int lane = threadIdx.x % 32, group = threadIdx.x / 32;
+  const int j = (blockIdx.x % column_blocks) * kColumns + lane;
+  const bool active = j < value_dim;
+  const int first_row = group * R;  // this thread's rows: first_row + r, r < R
+
+  float s[R];
+  const float* state_in = args.state_in + static_cast<int64_t>(bh) * key_dim * value_dim;
+#pragma unroll
+  for (int r = 0; r < R; ++r) {
+    const int i = first_row + r;
+    s[r] = active && i < key_dim ? state_in[static_cast<int64_t>(i) * value_dim + j] : 0.0f;
+  }
+  // Each warp's partial row products of the chunk's C rows, then their sums by row.
+  auto row_products = [&](const float* m) {
+    for (int c = 0; c < C; ++c) {
+      partial[(group * C + c) * kColumns + lane] =
+          row_dot<R>(m + static_cast<int64_t>(c) * key_dim + first_row, s, first_row, key_dim);
+    }
+  };
+  auto summed = [&](int c) {
+    float sum = 0.0f;
+#pragma unroll
+    for (int w = 0; w < kRowGroups; ++w) sum += partial[(w * C + c) * kColumns + lane];
+    return sum;
+  };
+  for (int n = 0; n < args.chunks; ++n) {
+    const int64_t row0 = (static_cast<int64_t>(bh) * args.chunks + n) * C;  // chunk's first row
+    __syncthreads();  // the previous chunk's reads of partial and u_shared are done
+    row_products(args.w + row0 * key_dim);
+    __syncthreads();
+    for (int c = group; c < C; c += kRowGroups) {  // U = U~ - W S
+      const float w_s = summed(c);
+      u_shared[c * kColumns + lane] =
+          active ? args.u_free[(row0 + c) * value_dim + j] - w_s : 0.0f;
+    }
+    __syncthreads();
+    row_products(args.q_decayed + row0 * key_dim);
+    __syncthreads();
+    for (int c = group; c < C; c += kRowGroups) {  // Y = Qd S + attend U
+      float y = summed(c);
+      const float* weights = args.attend + (row0 + c) * C;
+      for (int c2 = 0; c2 <= c; c2 += 4) {  // attend is zero past c; C is a multiple of 4
+        const float4 a = __ldg(reinterpret_cast<const float4*>(weights + c2));
+        y += a.x * u_shared[c2 * kColumns + lane] + a.y * u_shared[(c2 + 1) * kColumns + lane] +
+             a.z * u_shared[(c2 + 2) * kColumns + lane] + a.w * u_shared[(c2 + 3) * kColumns + lane];
+      }
+      if (active) args.y[(row0 + c) * value_dim + j] = y;
+    }
+    const float decay = args.chunk_decay[static_cast<int64_t>(bh) * args.chunks + n];
+#pragma unroll
+    for (int r = 0; r < R; ++r) s[r] *= decay;
+    const float* k_rows = args.k_decayed + row0 * key_dim + first_row;
+    for (int c = 0; c < C; ++c) {  // S = decay S + Kd^T U
+      const float u = u_shared[c * kColumns + lane];
+      const float* k = k_rows + static_cast<int64_t>(c) * key_dim;
+#pragma unroll
+      for (int r = 0; r < R; r += 4) {
+        if (first_row + r < key_dim) {
+          const float4 x = __ldg(reinterpret_cast<const float4*>(k + r));
+          s[r] += x.x * u;
+          s[r + 1] += x.y * u;
+          s[r + 2] += x.z * u;
+          s[r + 3] += x.w * u;
+        }
+      }
+    }
+  }
+  if (active) {
+    float* state_out = args.state_out + static_cast<int64_t>(bh) * key_dim * value_dim;
+#pragma unroll
+    for (int r = 0; r < R; ++r) {
+      const int i = first_row + r;
+      if (i < key_dim) state_out[static_cast<int64_t>(i) * value_dim + j] = s[r];
+    }
+  }
+}
+
 }  // namespace
 
 bool launch_gated_delta_rule(const GatedDeltaArgs& args) {
@@ -166,6 +275,33 @@ bool launch_gated_delta_rule(const GatedDeltaArgs& args) {
     launch(gated_delta_kernel<32>);
   } else {
     launch(gated_delta_kernel<64>);
+  }
+  EMBER_CUDA_CHECK(cudaGetLastError());
+  return true;
+}
+
+bool launch_gated_delta_chunks(const DeltaChunksArgs& args) {
+  if (args.key_dim > kMaxKeyDim || args.key_dim % 4 != 0 || args.chunk > kMaxChunk ||
+      args.chunk % 4 != 0) {
+    return false;
+  }
+  if (args.heads == 0 || args.value_dim == 0) return true;
+  const int64_t blocks =
+      static_cast<int64_t>(args.heads) * ((args.value_dim + kColumns - 1) / kColumns);
+  const size_t shared = static_cast<size_t>(kRowGroups + 1) * args.chunk * kColumns * sizeof(float);
+  const int rows = (args.key_dim + kRowGroups - 1) / kRowGroups;
+  auto launch = [&](auto kernel) {
+    EMBER_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                          static_cast<int>(shared)));
+    kernel<<<static_cast<unsigned int>(blocks), kColumns * kRowGroups, shared, current_stream()>>>(
+        args);
+  };
+  if (rows <= 16) {
+    launch(gated_delta_chunks_kernel<16>);
+  } else if (rows <= 32) {
+    launch(gated_delta_chunks_kernel<32>);
+  } else {
+    launch(gated_delta_chunks_kernel<64>);
   }
   EMBER_CUDA_CHECK(cudaGetLastError());
   return true;
