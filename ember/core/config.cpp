@@ -78,9 +78,8 @@ int64_t delta_rule_chunk() {
   static const int64_t chunk = [] {
     const char* value = std::getenv("EMBER_DELTA_CHUNK");
     const int64_t parsed = value ? parse_int("EMBER_DELTA_CHUNK", value) : 128;
-    EMBER_CHECK(parsed == 0 || (parsed >= 4 && parsed <= 256 && parsed % 4 == 0), ValueError,
-                "[config] ", "EMBER_DELTA_CHUNK must be 0 (off) or a multiple of 4 from 4 to 256, got ",
-                parsed);
+    EMBER_CHECK(parsed >= 0 && parsed <= 4096, ValueError, "[config] ",
+                "EMBER_DELTA_CHUNK must be 0 (off) or a chunk length up to 4096, got ", parsed);
     return parsed;
   }();
   return chunk;

@@ -27,7 +27,7 @@ bool poison_freed_memory();
 int64_t spin_wait_microseconds();
 /// EMBER_DELTA_CHUNK: the chunk length of the gated delta rule's chunked form on the GPU
 /// (fast/delta_chunked.h), read once; 0 keeps the step-by-step kernel for every length. A
-/// value other than 0 or a multiple of 4 from 4 to 256 is a ValueError at the first call.
+/// malformed or negative value is a ValueError at the first call.
 int64_t delta_rule_chunk();
 /// EMBER_CPU_ALLOCATOR_LIMIT: optional hard memory limit of the CPU in bytes.
 int64_t cpu_memory_limit_from_environment();

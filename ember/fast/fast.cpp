@@ -406,11 +406,10 @@ void check_delta_rule_shapes(const char* op, const array& q, const array& k, con
 // runs the recurrence at every length.
 constexpr int kChunkedMinSteps = 256;
 
-bool use_chunked_delta_rule(const Stream& stream, int steps, int key_dim) {
+bool use_chunked_delta_rule(const Stream& stream, int steps) {
   if (stream.device.type != Device::gpu || steps < kChunkedMinSteps) return false;
   const int64_t chunk = config::delta_rule_chunk();
-  // The chunk loop's kernel takes Dk a multiple of 4 up to 256 (launch_gated_delta_chunks).
-  return chunk > 0 && steps >= 2 * chunk && key_dim % 4 == 0 && key_dim <= 256;
+  return chunk > 0 && steps >= 2 * chunk;
 }
 
 void check_floating(const char* op, std::initializer_list<const array*> arrays) {
@@ -429,7 +428,7 @@ std::pair<array, array> gated_delta_rule(const array& q, const array& k, const a
   check_delta_rule_shapes(op, q, k, v, state, {{"g", &g}, {"beta", &beta}});
   check_floating(op, {&q, &k, &v, &g, &beta, &state});
   const Stream stream = to_stream(s);
-  if (use_chunked_delta_rule(stream, q.shape(1), q.shape(3))) {
+  if (use_chunked_delta_rule(stream, q.shape(1))) {
     return detail::gated_delta_chunked(q, k, v, g, beta, state,
                                        static_cast<int>(config::delta_rule_chunk()), stream);
   }
@@ -460,7 +459,7 @@ std::pair<array, array> gated_delta_update(const array& q, const array& k, const
   }
   // A long sequence on the GPU: the gates and norms as ops, then the chunked form (through
   // gated_delta_rule).
-  if (use_chunked_delta_rule(to_stream(s), q.shape(1), q.shape(3))) {
+  if (use_chunked_delta_rule(to_stream(s), q.shape(1))) {
     return reference::gated_delta_update(q, k, v, a, b, a_log, dt_bias, state, normalize_qk, s);
   }
   // Inputs are read in place, strided views included (q, k and v are slices of the conv's

@@ -166,24 +166,6 @@ class GatedDeltaRule : public Primitive {
   bool normalize_qk_;
 };
 
-/// The chunk-after-chunk part of the chunked delta rule (fast/delta_chunked.cpp, Note
-/// [Chunked delta rule]): for each of the N chunks n of each (batch, value head), from the
-/// state S ([Dk, Dv]),
-///   U = U~[n] - W[n] S;  Y[n] = Qd[n] S + attend[n] U;  S = decay[n] S + Kd[n]^T U.
-/// Inputs, float32 and row-contiguous: U~ [B, H, N, C, Dv], W, Qd and Kd [B, H, N, C, Dk],
-/// attend [B, H, N, C, C] (zero above the diagonal), decay [B, H, N], the state
-/// [B, H, Dk, Dv]. Outputs Y [B, H, N, C, Dv] and the final state, float32.
-class GatedDeltaChunks : public Primitive {
- public:
-  explicit GatedDeltaChunks(Stream stream) : Primitive(stream) {}
-  void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
-  void eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
-  const char* name() const override { return "GatedDeltaChunks"; }
-  bool is_equivalent(const Primitive& other) const override {
-    return dynamic_cast<const GatedDeltaChunks*>(&other) != nullptr;
-  }
-};
-
 /// fast::causal_conv1d_update: inputs x [B, T, C] (float32, float16 or bfloat16), the state
 /// [B, K-1, C] in x's dtype, the taps [K, C] and with `has_bias` the bias [C] (float32,
 /// float16 or bfloat16), all read in place through their strides. Outputs the conv (then

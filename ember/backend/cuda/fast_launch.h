@@ -39,25 +39,6 @@ struct GatedDeltaArgs {
 /// state's size exceed one block's limits.
 bool launch_gated_delta_rule(const GatedDeltaArgs& args);
 
-/// GatedDeltaChunks' operands (fast/primitives.h), float32 and row-contiguous.
-struct DeltaChunksArgs {
-  const float* u_free;       // [BH, N, C, Dv]
-  const float* w;            // [BH, N, C, Dk]
-  const float* q_decayed;    // [BH, N, C, Dk]
-  const float* attend;       // [BH, N, C, C], zero above the diagonal
-  const float* k_decayed;    // [BH, N, C, Dk]
-  const float* chunk_decay;  // [BH, N]
-  const float* state_in;     // [BH, Dk, Dv]
-  float* y;                  // [BH, N, C, Dv]
-  float* state_out;          // [BH, Dk, Dv]
-  int heads, chunks, chunk, key_dim, value_dim;  // heads: batch x value heads
-};
-
-/// The chunk-after-chunk recurrence of the chunked delta rule (gated_delta.cu), one launch.
-/// Returns false where the kernel's limits exclude it (Dk over 256 or not a multiple of 4,
-/// chunks over 256 steps).
-bool launch_gated_delta_chunks(const DeltaChunksArgs& args);
-
 /// CausalConv1dUpdate's operands (fast/primitives.h) for launch_causal_conv1d_update.
 struct CausalConvArgs {
   Dtype dtype;          // of x, the state and the outputs

@@ -12,10 +12,6 @@ void GatedDeltaRule::eval_gpu(const std::vector<array>&, std::vector<array>&) {
   detail::no_gpu_kernel(name());
 }
 
-void GatedDeltaChunks::eval_gpu(const std::vector<array>&, std::vector<array>&) {
-  detail::no_gpu_kernel(name());
-}
-
 void CausalConv1dUpdate::eval_gpu(const std::vector<array>&, std::vector<array>&) {
   detail::no_gpu_kernel(name());
 }
