@@ -32,8 +32,8 @@
 namespace ember::fast::detail {
 
 std::pair<array, array> gated_delta_chunked(const array& q, const array& k, const array& v,
-                                            const array& g, const array& beta,
-                                            const array& state, int chunk, StreamOrDevice s) {
+                                            const array& g, const array& beta, const array& state,
+                                            int chunk, StreamOrDevice s) {
   const int batch = q.shape(0), steps = q.shape(1), key_heads = q.shape(2), key_dim = q.shape(3);
   const int heads = v.shape(2), value_dim = v.shape(3), group = heads / key_heads;
   const int chunks = (steps + chunk - 1) / chunk, padded = chunks * chunk;
@@ -47,7 +47,8 @@ std::pair<array, array> gated_delta_chunked(const array& q, const array& k, cons
   };
   // [B, T, H, D] -> [B, H, N, C, D] and [B, T, H] -> [B, H, N, C], padded with zero steps.
   auto chunked = [&](const array& x) {
-    const array p = padded == steps ? x : pad(x, {1}, {0}, {padded - steps}, array(0.0f), "constant", s);
+    const array p =
+        padded == steps ? x : pad(x, {1}, {0}, {padded - steps}, array(0.0f), "constant", s);
     if (x.ndim() == 4) {
       return transpose(reshape(p, {batch, chunks, C, heads, x.shape(3)}, s), {0, 3, 1, 2, 4}, s);
     }
@@ -58,8 +59,8 @@ std::pair<array, array> gated_delta_chunked(const array& q, const array& k, cons
 
   const array Q = chunked(to_value_heads(f32(q)));  // [B, H, N, C, Dk]
   const array K = chunked(to_value_heads(f32(k)));
-  const array V = chunked(f32(v));        // [B, H, N, C, Dv]
-  const array B = chunked(f32(beta));     // [B, H, N, C]
+  const array V = chunked(f32(v));     // [B, H, N, C, Dv]
+  const array B = chunked(f32(beta));  // [B, H, N, C]
   const array G = cumsum(chunked(f32(g)), -1, false, true, s);
 
   // exp(G_t - G_s) where s < t (strict) or s <= t (inclusive), 0 elsewhere: [.., C, C].
@@ -71,7 +72,8 @@ std::pair<array, array> gated_delta_chunked(const array& q, const array& k, cons
   const array inclusive = exp(where(greater_equal(rows, cols, s), gaps, minus_inf, s), s);
 
   // T = (I + A)^-1 as the Neumann series' product form; X = -A.
-  const array X = negative(multiply(multiply(column(B), strict, s), matmul(K, transposed(K), s), s), s);
+  const array X =
+      negative(multiply(multiply(column(B), strict, s), matmul(K, transposed(K), s), s), s);
   array T = add(eye(C, C, 0, float32, s), X, s);
   array power = X;
   for (int span = 2; span < C; span *= 2) {
@@ -79,15 +81,14 @@ std::pair<array, array> gated_delta_chunked(const array& q, const array& k, cons
     T = add(T, matmul(T, power, s), s);
   }
   const array gamma = exp(G, s);
-  const array U_free = matmul(T, multiply(column(B), V, s), s);                   // U~
-  const array W = matmul(T, multiply(column(multiply(B, gamma, s)), K, s), s);   // [.., C, Dk]
+  const array U_free = matmul(T, multiply(column(B), V, s), s);                 // U~
+  const array W = matmul(T, multiply(column(multiply(B, gamma, s)), K, s), s);  // [.., C, Dk]
   const array attend = multiply(matmul(Q, transposed(K), s), inclusive, s);     // M o Q K^T
   const array Q_decayed = multiply(column(gamma), Q, s);
   const array G_last = slice(G, {0, 0, 0, C - 1}, {batch, heads, chunks, C}, s);  // [.., 1]
   // (diag(exp(G_C - G)) K)^T, [B, H, N, Dk, C]: each chunk's slice is the product's operand.
-  const array K_decayed_t =
-      transposed(multiply(column(exp(subtract(G_last, G, s), s)), K, s));
-  const array chunk_decay = expand_dims(exp(G_last, s), -1, s);                // [B, H, N, 1, 1]
+  const array K_decayed_t = transposed(multiply(column(exp(subtract(G_last, G, s), s)), K, s));
+  const array chunk_decay = expand_dims(exp(G_last, s), -1, s);  // [B, H, N, 1, 1]
 
   // Chunk n of a [B, H, N, ...] array, keeping the chunk axis ([B, H, 1, ...]): one view,
   // and the state [B, H, 1, Dk, Dv] meets it in the products without reshapes.
@@ -101,7 +102,7 @@ std::pair<array, array> gated_delta_chunked(const array& q, const array& k, cons
   std::vector<array> ys;
   ys.reserve(chunks);
   for (int n = 0; n < chunks; ++n) {
-    const array U = addmm(at(U_free, n), at(W, n), S, -1.0f, 1.0f, s);      // U~ - W S
+    const array U = addmm(at(U_free, n), at(W, n), S, -1.0f, 1.0f, s);  // U~ - W S
     ys.push_back(addmm(matmul(at(Q_decayed, n), S, s), at(attend, n), U, 1.0f, 1.0f, s));
     S = addmm(multiply(S, at(chunk_decay, n), s), at(K_decayed_t, n), U, 1.0f, 1.0f, s);
   }

@@ -15,7 +15,7 @@ namespace ember::fast::detail {
 /// after another. Arguments as gated_delta_rule's, assumed checked; `chunk` > 0 is the
 /// chunk length (config::delta_rule_chunk(), 128 by default, on the GPU).
 std::pair<array, array> gated_delta_chunked(const array& q, const array& k, const array& v,
-                                            const array& g, const array& beta,
-                                            const array& state, int chunk, StreamOrDevice s = {});
+                                            const array& g, const array& beta, const array& state,
+                                            int chunk, StreamOrDevice s = {});
 
 }  // namespace ember::fast::detail

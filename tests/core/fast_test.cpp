@@ -885,7 +885,8 @@ TEST(FastGatedDeltaRule, ChunkedFormMatchesTheRecurrence) {
   for (const ChunkCase& cc : cases) {
     const DeltaCase& c = cc.c;
     auto unit_rows = [&](unsigned at) {
-      const array x = random_array({c.batch, c.steps, c.key_heads, c.key_dim}, float32, at, -1.0f, 1.0f);
+      const array x =
+          random_array({c.batch, c.steps, c.key_heads, c.key_dim}, float32, at, -1.0f, 1.0f);
       return divide(x, sqrt(sum(square(x), -1, true)));
     };
     const array q = multiply(unit_rows(seed += 10), array(1.0f / std::sqrt(float(c.key_dim))));
@@ -893,7 +894,8 @@ TEST(FastGatedDeltaRule, ChunkedFormMatchesTheRecurrence) {
     const array v = random_array({c.batch, c.steps, c.value_heads, c.value_dim}, float32, seed + 2);
     const array g = random_array({c.batch, c.steps, c.value_heads}, float32, seed + 3,
                                  cc.min_log_decay, -0.01f);
-    const array beta = random_array({c.batch, c.steps, c.value_heads}, float32, seed + 4, 0.0f, 1.0f);
+    const array beta =
+        random_array({c.batch, c.steps, c.value_heads}, float32, seed + 4, 0.0f, 1.0f);
     const array state = random_array({c.batch, c.value_heads, c.key_dim, c.value_dim}, float32,
                                      seed + 5, -0.5f, 0.5f);
     auto [y, final_state] = fast::detail::gated_delta_chunked(q, k, v, g, beta, state, cc.chunk);
