@@ -31,22 +31,27 @@ import torch
 BURST = 8  # ops per timed call, as in gpu_ops_bench.cpp (the chain is one op of its own)
 
 
-def median_ms(fn, runs=10, warmup=3, burst=BURST):
-    """Median ms per op: each timed call runs `burst` ops back to back and synchronises."""
-    def timed():
-        for _ in range(burst):
-            fn()
+def median_per_op_ms(timed, per_call, runs=10, warmup=3):
+    """Median ms per op of `timed()`, a call that runs `per_call` ops and returns once the
+    device has finished them."""
     for _ in range(warmup):
         timed()
-    torch.cuda.synchronize()
     times = []
     for _ in range(runs):
         start = time.perf_counter()
         timed()
-        torch.cuda.synchronize()
         times.append(time.perf_counter() - start)
     times.sort()
-    return times[len(times) // 2] * 1e3 / burst
+    return times[len(times) // 2] * 1e3 / per_call
+
+
+def median_ms(fn, burst=BURST):
+    """PyTorch: each timed call runs `burst` ops back to back and synchronises."""
+    def timed():
+        for _ in range(burst):
+            fn()
+        torch.cuda.synchronize()
+    return median_per_op_ms(timed, burst)
 
 
 def torch_cases(only=None):
@@ -164,19 +169,11 @@ def mlx_cases(mx, only=None):
     def wanted(*names):
         return only is None or only in names
 
-    def median_eval_ms(build, burst=BURST, runs=10, warmup=3):
+    def median_eval_ms(build, burst=BURST):
         def timed():
             mx.eval([build() for _ in range(burst)])
             mx.synchronize()
-        for _ in range(warmup):
-            timed()
-        times = []
-        for _ in range(runs):
-            start = time.perf_counter()
-            timed()
-            times.append(time.perf_counter() - start)
-        times.sort()
-        return times[len(times) // 2] * 1e3 / burst
+        return median_per_op_ms(timed, burst)
 
     def rand(shape, dtype=mx.float32):
         x = mx.random.uniform(shape=shape).astype(dtype)

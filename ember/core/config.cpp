@@ -78,7 +78,7 @@ int64_t delta_rule_chunk() {
   static const int64_t chunk = [] {
     const char* value = std::getenv("EMBER_DELTA_CHUNK");
     const int64_t parsed = value ? parse_int("EMBER_DELTA_CHUNK", value) : 128;
-    EMBER_CHECK(parsed >= 0 && parsed <= 4096, ValueError, "[config] ",
+    EMBER_CHECK(parsed <= 4096, ValueError, "[config] ",
                 "EMBER_DELTA_CHUNK must be 0 (off) or a chunk length up to 4096, got ", parsed);
     return parsed;
   }();

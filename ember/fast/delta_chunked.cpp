@@ -59,6 +59,7 @@ std::pair<array, array> gated_delta_chunked(const array& q, const array& k, cons
 
   const array Q = chunked(to_value_heads(f32(q)));  // [B, H, N, C, Dk]
   const array K = chunked(to_value_heads(f32(k)));
+  const array K_t = transposed(K);
   const array V = chunked(f32(v));     // [B, H, N, C, Dv]
   const array B = chunked(f32(beta));  // [B, H, N, C]
   const array G = cumsum(chunked(f32(g)), -1, false, true, s);
@@ -72,8 +73,7 @@ std::pair<array, array> gated_delta_chunked(const array& q, const array& k, cons
   const array inclusive = exp(where(greater_equal(rows, cols, s), gaps, minus_inf, s), s);
 
   // T = (I + A)^-1 as the Neumann series' product form; X = -A.
-  const array X =
-      negative(multiply(multiply(column(B), strict, s), matmul(K, transposed(K), s), s), s);
+  const array X = negative(multiply(multiply(column(B), strict, s), matmul(K, K_t, s), s), s);
   array T = add(eye(C, C, 0, float32, s), X, s);
   array power = X;
   for (int span = 2; span < C; span *= 2) {
@@ -83,7 +83,7 @@ std::pair<array, array> gated_delta_chunked(const array& q, const array& k, cons
   const array gamma = exp(G, s);
   const array U_free = matmul(T, multiply(column(B), V, s), s);                 // U~
   const array W = matmul(T, multiply(column(multiply(B, gamma, s)), K, s), s);  // [.., C, Dk]
-  const array attend = multiply(matmul(Q, transposed(K), s), inclusive, s);     // M o Q K^T
+  const array attend = multiply(matmul(Q, K_t, s), inclusive, s);               // M o Q K^T
   const array Q_decayed = multiply(column(gamma), Q, s);
   const array G_last = slice(G, {0, 0, 0, C - 1}, {batch, heads, chunks, C}, s);  // [.., 1]
   // (diag(exp(G_C - G)) K)^T, [B, H, N, Dk, C]: each chunk's slice is the product's operand.

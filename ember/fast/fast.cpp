@@ -400,16 +400,16 @@ void check_delta_rule_shapes(const char* op, const array& q, const array& k, con
               shape_to_string(state.shape()), " must have shape ", shape_to_string(state_shape));
 }
 
-// Whether a delta rule over `steps` steps takes the chunked form (delta_chunked.h): on the
-// GPU from kChunkedMinSteps on, where its ~11 nodes a chunk and ~60 around them cost less
-// than the step-by-step kernel's ~2.8 us a step (H200, benchmarks/lm/NOTES.md). The CPU
-// runs the recurrence at every length.
+// The chunk length for a delta rule over `steps` steps, or 0 for the recurrence. The GPU
+// takes the chunked form (delta_chunked.h) from kChunkedMinSteps on, where its ~11 nodes a
+// chunk and ~60 around them cost less than the step-by-step kernel's ~2.8 us a step (H200,
+// benchmarks/lm/NOTES.md). The CPU runs the recurrence at every length.
 constexpr int kChunkedMinSteps = 256;
 
-bool use_chunked_delta_rule(const Stream& stream, int steps) {
-  if (stream.device.type != Device::gpu || steps < kChunkedMinSteps) return false;
-  const int64_t chunk = config::delta_rule_chunk();
-  return chunk > 0 && steps >= 2 * chunk;
+int delta_rule_chunk_for(const Stream& stream, int steps) {
+  if (stream.device.type != Device::gpu || steps < kChunkedMinSteps) return 0;
+  const int chunk = static_cast<int>(config::delta_rule_chunk());
+  return chunk > 0 && steps >= 2 * chunk ? chunk : 0;
 }
 
 void check_floating(const char* op, std::initializer_list<const array*> arrays) {
@@ -428,9 +428,8 @@ std::pair<array, array> gated_delta_rule(const array& q, const array& k, const a
   check_delta_rule_shapes(op, q, k, v, state, {{"g", &g}, {"beta", &beta}});
   check_floating(op, {&q, &k, &v, &g, &beta, &state});
   const Stream stream = to_stream(s);
-  if (use_chunked_delta_rule(stream, q.shape(1))) {
-    return detail::gated_delta_chunked(q, k, v, g, beta, state,
-                                       static_cast<int>(config::delta_rule_chunk()), stream);
+  if (const int chunk = delta_rule_chunk_for(stream, q.shape(1)); chunk > 0) {
+    return detail::gated_delta_chunked(q, k, v, g, beta, state, chunk, stream);
   }
   std::vector<array> inputs;
   for (const array* a : {&q, &k, &v, &g, &beta, &state}) {
@@ -452,14 +451,11 @@ std::pair<array, array> gated_delta_update(const array& q, const array& k, const
               op, "a_log ", shape_to_string(a_log.shape()), " and dt_bias ",
               shape_to_string(dt_bias.shape()), " must have shape [", value_heads, "]");
   check_floating(op, {&q, &k, &v, &a, &b, &a_log, &dt_bias, &state});
-  for (const array* x : {&q, &k, &v, &a, &b}) {
-    if (!has_kernel_dtype(x->dtype())) {
-      return reference::gated_delta_update(q, k, v, a, b, a_log, dt_bias, state, normalize_qk, s);
-    }
-  }
-  // A long sequence on the GPU: the gates and norms as ops, then the chunked form (through
-  // gated_delta_rule).
-  if (use_chunked_delta_rule(to_stream(s), q.shape(1))) {
+  // Dtypes the kernels lack, and long sequences on the GPU (which gated_delta_rule runs in
+  // chunks): the gates and norms as ops, then gated_delta_rule.
+  bool composed = delta_rule_chunk_for(to_stream(s), q.shape(1)) > 0;
+  for (const array* x : {&q, &k, &v, &a, &b}) composed = composed || !has_kernel_dtype(x->dtype());
+  if (composed) {
     return reference::gated_delta_update(q, k, v, a, b, a_log, dt_bias, state, normalize_qk, s);
   }
   // Inputs are read in place, strided views included (q, k and v are slices of the conv's

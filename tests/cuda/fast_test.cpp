@@ -324,6 +324,23 @@ Tolerance attention_tolerance(Dtype dtype) {
   return dtype == float32 ? Tolerance{1e-4, 1e-4} : tolerance_for(dtype);
 }
 
+// Unmasked or causal attention of the case on both devices (inputs from `seed`): the GPU's
+// is one fused node and matches the CPU's within `tolerance`.
+void expect_fused_attention_matches_cpu(const AttentionCase& c, Dtype dtype,
+                                        const std::string& mode, unsigned seed,
+                                        Tolerance tolerance) {
+  const float scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
+  auto cpu_in = attention_inputs(c, dtype, seed, kCpu);
+  auto gpu_in = attention_inputs(c, dtype, seed, kGpu);
+  array cpu = fast::scaled_dot_product_attention(cpu_in[0], cpu_in[1], cpu_in[2], scale, mode,
+                                                 std::nullopt, kCpu);
+  array gpu = fast::scaled_dot_product_attention(gpu_in[0], gpu_in[1], gpu_in[2], scale, mode,
+                                                 std::nullopt, kGpu);
+  const std::string what = attention_name(c, dtype, mode);
+  ASSERT_EQ(primitive_name(gpu), "ScaledDotProductAttention") << what;
+  expect_same(cpu, gpu, what, tolerance);
+}
+
 TEST(CudaFast, AttentionDecodeMatchesCpuComposition) {
   EMBER_REQUIRE_GPU();
   const std::vector<AttentionCase> heads = {{1, 16, 8, 0, 0, 128}, {1, 8, 2, 0, 0, 256},
@@ -336,17 +353,8 @@ TEST(CudaFast, AttentionDecodeMatchesCpuComposition) {
           for (const std::string mode : {"", "causal"}) {
             c.length = length;
             c.kv_length = kv_length;
-            const float scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
-            auto cpu_in = attention_inputs(c, dtype, seed, kCpu);
-            auto gpu_in = attention_inputs(c, dtype, seed, kGpu);
+            expect_fused_attention_matches_cpu(c, dtype, mode, seed, attention_tolerance(dtype));
             seed += 3;
-            array cpu = fast::scaled_dot_product_attention(cpu_in[0], cpu_in[1], cpu_in[2], scale,
-                                                           mode, std::nullopt, kCpu);
-            array gpu = fast::scaled_dot_product_attention(gpu_in[0], gpu_in[1], gpu_in[2], scale,
-                                                           mode, std::nullopt, kGpu);
-            const std::string what = attention_name(c, dtype, mode);
-            ASSERT_EQ(primitive_name(gpu), "ScaledDotProductAttention") << what;
-            expect_same(cpu, gpu, what, attention_tolerance(dtype));
           }
         }
       }
@@ -403,17 +411,8 @@ TEST(CudaFast, AttentionPrefillMatchesCpu) {
   for (const auto& c : cases) {
     for (Dtype dtype : {bfloat16, float16}) {
       for (const std::string mode : {"", "causal"}) {
-        const float scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
-        auto cpu_in = attention_inputs(c, dtype, seed, kCpu);
-        auto gpu_in = attention_inputs(c, dtype, seed, kGpu);
+        expect_fused_attention_matches_cpu(c, dtype, mode, seed, tolerance_for(dtype));
         seed += 3;
-        array cpu = fast::scaled_dot_product_attention(cpu_in[0], cpu_in[1], cpu_in[2], scale,
-                                                       mode, std::nullopt, kCpu);
-        array gpu = fast::scaled_dot_product_attention(gpu_in[0], gpu_in[1], gpu_in[2], scale,
-                                                       mode, std::nullopt, kGpu);
-        const std::string what = attention_name(c, dtype, mode);
-        ASSERT_EQ(primitive_name(gpu), "ScaledDotProductAttention") << what;
-        expect_same(cpu, gpu, what, tolerance_for(dtype));
       }
     }
   }
